@@ -1,0 +1,197 @@
+//! The durable job queue (deadlines, deliveries, scheduled work are rows, never sleeps).
+//!
+//! A job is claimed with a lease: a worker that dies mid-job leaves a `running` row whose
+//! lease expires, and another worker takes it again. Handlers must therefore be idempotent,
+//! and they commit their effects together with [`complete`] in one transaction where they can.
+
+use crate::error::Result;
+use crate::{instant, micros};
+use sqlx::AnyConnection;
+use tongdai_domain::Instant;
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Instant,
+    /// At most one job per key ever exists (done and cancelled jobs keep theirs), so the key
+    /// names one occurrence: `summary:2026-11-30`, `deadline:forward:812:due`.
+    pub dedupe_key: Option<String>,
+    pub max_attempts: i64,
+}
+
+impl NewJob {
+    /// A job of `kind` due at `run_at`, retried up to 10 times.
+    pub fn new(kind: &str, payload: serde_json::Value, run_at: Instant) -> Self {
+        NewJob { kind: kind.to_owned(), payload, run_at, dedupe_key: None, max_attempts: 10 }
+    }
+
+    /// Set the de-duplication key.
+    pub fn dedupe(mut self, key: impl Into<String>) -> Self {
+        self.dedupe_key = Some(key.into());
+        self
+    }
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub run_at: Instant,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub dedupe_key: Option<String>,
+}
+
+/// Status of a job row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => JobStatus::Pending,
+            "running" => JobStatus::Running,
+            "done" => JobStatus::Done,
+            "failed" => JobStatus::Failed,
+            "cancelled" => JobStatus::Cancelled,
+            _ => return None,
+        })
+    }
+}
+
+/// Enqueue a job; returns its id, or `None` when a job with the same key already exists.
+pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Instant) -> Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, status, max_attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(&j.kind)
+    .bind(j.payload.to_string())
+    .bind(&j.dedupe_key)
+    .bind(micros(j.run_at))
+    .bind(j.max_attempts)
+    .bind(micros(now))
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(id)
+}
+
+/// Claim up to `limit` due jobs for `worker`, leasing them until `now + lease`. Jobs whose
+/// lease expired (their worker died) are due again.
+pub async fn claim(
+    c: &mut AnyConnection,
+    worker: &str,
+    now: Instant,
+    lease: chrono::Duration,
+    limit: i64,
+) -> Result<Vec<Job>> {
+    // The status condition is repeated on the outer UPDATE: on PostgreSQL a concurrent worker
+    // that waited for the row lock re-checks it against the new row and skips the job.
+    let rows: Vec<(i64, String, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+        "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+         WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
+                      OR (status = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT $4) \
+           AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
+         RETURNING id, kind, payload, run_at, attempts, max_attempts, dedupe_key",
+    )
+    .bind(worker)
+    .bind(micros(now + lease))
+    .bind(micros(now))
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut jobs: Vec<Job> = rows
+        .into_iter()
+        .map(|(id, kind, payload, run_at, attempts, max_attempts, dedupe_key)| Job {
+            id,
+            kind,
+            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            run_at: instant(run_at),
+            attempts,
+            max_attempts,
+            dedupe_key,
+        })
+        .collect();
+    jobs.sort_by_key(|j| (j.run_at, j.id));
+    Ok(jobs)
+}
+
+/// Mark a claimed job done (only if this worker still holds it).
+pub async fn complete(c: &mut AnyConnection, id: i64, worker: &str, now: Instant) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL \
+         WHERE id = $2 AND status = 'running' AND locked_by = $3",
+    )
+    .bind(micros(now))
+    .bind(id)
+    .bind(worker)
+    .execute(&mut *c)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Record a failure: retried at `retry_at`, or failed for good after `max_attempts`.
+pub async fn fail(
+    c: &mut AnyConnection,
+    job: &Job,
+    worker: &str,
+    error: &str,
+    retry_at: Instant,
+    now: Instant,
+) -> Result<JobStatus> {
+    let final_failure = job.attempts >= job.max_attempts;
+    let status = if final_failure { "failed" } else { "pending" };
+    let err: String = error.chars().take(2000).collect();
+    sqlx::query(
+        "UPDATE jobs SET status = $1, last_error = $2, run_at = $3, updated_at = $4, locked_by = NULL, locked_until = NULL, \
+         finished_at = CASE WHEN $1 = 'failed' THEN $4 ELSE NULL END WHERE id = $5 AND locked_by = $6",
+    )
+    .bind(status)
+    .bind(&err)
+    .bind(micros(retry_at))
+    .bind(micros(now))
+    .bind(job.id)
+    .bind(worker)
+    .execute(&mut *c)
+    .await?;
+    Ok(if final_failure { JobStatus::Failed } else { JobStatus::Pending })
+}
+
+/// Cancel pending jobs with a key (e.g. a deadline made moot by an answer).
+pub async fn cancel_by_key(c: &mut AnyConnection, dedupe_key: &str, now: Instant) -> Result<u64> {
+    Ok(sqlx::query(
+        "UPDATE jobs SET status = 'cancelled', finished_at = $1, updated_at = $1 \
+         WHERE dedupe_key = $2 AND status = 'pending'",
+    )
+    .bind(micros(now))
+    .bind(dedupe_key)
+    .execute(&mut *c)
+    .await?
+    .rows_affected())
+}
+
+/// The status of a job.
+pub async fn status(c: &mut AnyConnection, id: i64) -> Result<Option<JobStatus>> {
+    let s: Option<String> =
+        sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *c).await?;
+    Ok(s.as_deref().and_then(JobStatus::parse))
+}
+
+/// The earliest run time of a pending job, so a runner can sleep until then.
+pub async fn next_due(c: &mut AnyConnection) -> Result<Option<Instant>> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(v.map(instant))
+}
