@@ -99,3 +99,10 @@ mod tests {
         assert_eq!(number_vi(0), "0");
     }
 }
+
+/// Where "now" comes from. The domain never reads a clock; the edges (web handlers, the job
+/// runner, the SIP engine) ask one of these and pass the instant in, so tests can move time.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> Instant;
+}

@@ -7,26 +7,12 @@ CREATE TABLE calendars (
     id {{ID}},
     code TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
-    -- JSON: office hours per weekday and holiday rules (tongdai_domain::calendar::CalendarConfig)
+    -- JSON of tongdai_domain::calendar::CalendarConfig: office hours per weekday, holiday
+    -- rules and the declared days (official notices, administrator entries)
     config TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL
-);
-
-CREATE TABLE calendar_exceptions (
-    id {{ID}},
-    calendar_id BIGINT NOT NULL REFERENCES calendars(id),
-    day TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    source_document TEXT,
-    status TEXT NOT NULL,
-    -- JSON list of intervals for special hours, else NULL
-    intervals TEXT,
-    created_by BIGINT,
-    created_at BIGINT NOT NULL,
-    UNIQUE (calendar_id, day)
 );
 
 CREATE TABLE admin_units (

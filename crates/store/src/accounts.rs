@@ -397,3 +397,94 @@ pub async fn set_role_requires_totp(c: &mut AnyConnection, role: Role, required:
     }
     Ok(())
 }
+
+/// A personal API token (for the staff API; the token itself is shown once).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: Instant,
+    pub last_used_at: Option<Instant>,
+    pub expires_at: Option<Instant>,
+    pub revoked: bool,
+}
+
+/// Create a token; returns the secret (shown once) and the stored record.
+pub async fn create_api_token(
+    c: &mut AnyConnection,
+    account_id: i64,
+    name: &str,
+    expires_at: Option<Instant>,
+    now: Instant,
+) -> Result<(String, i64)> {
+    let secret = format!("td_{}", crate::sessions::random_token());
+    let hash = crate::sessions::token_hash(&secret);
+    let prefix: String = secret.chars().take(10).collect();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (account_id, name, token_hash, prefix, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(name)
+    .bind(&hash)
+    .bind(&prefix)
+    .bind(micros(now))
+    .bind(expires_at.map(micros))
+    .fetch_one(&mut *c)
+    .await?;
+    Ok((secret, id))
+}
+
+/// The account a live token belongs to (records its use).
+pub async fn account_for_token(c: &mut AnyConnection, secret: &str, now: Instant) -> Result<Option<i64>> {
+    let hash = crate::sessions::token_hash(secret);
+    let row: Option<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, account_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some((id, account, expires, revoked)) = row else { return Ok(None) };
+    if revoked.is_some() || expires.is_some_and(|e| e <= micros(now)) {
+        return Ok(None);
+    }
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(micros(now)).bind(id).execute(&mut *c).await?;
+    Ok(Some(account))
+}
+
+/// An account's tokens.
+pub async fn api_tokens(c: &mut AnyConnection, account_id: i64) -> Result<Vec<ApiToken>> {
+    let rows: Vec<(i64, i64, String, String, i64, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT id, account_id, name, prefix, created_at, last_used_at, expires_at, revoked_at FROM api_tokens \
+         WHERE account_id = $1 ORDER BY id DESC",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ApiToken {
+            id: r.0,
+            account_id: r.1,
+            name: r.2,
+            prefix: r.3,
+            created_at: instant(r.4),
+            last_used_at: r.5.map(instant),
+            expires_at: r.6.map(instant),
+            revoked: r.7.is_some(),
+        })
+        .collect())
+}
+
+/// Revoke one of an account's tokens.
+pub async fn revoke_api_token(c: &mut AnyConnection, account_id: i64, token_id: i64, now: Instant) -> Result<bool> {
+    let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
+        .bind(micros(now))
+        .bind(token_id)
+        .bind(account_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}

@@ -1,15 +1,16 @@
-//! Working calendars as data (ADM-4): a calendar's configuration (office hours, holiday rules)
-//! and the days an administrator declared for a year. The arithmetic is in
-//! `tongdai_domain::calendar`; this module only keeps what it is built from.
+//! Working calendars as data (ADM-4). A calendar is one `CalendarConfig` document (office
+//! hours, holiday rules and the declared days of the official notices and the administrator),
+//! so the arithmetic in `tongdai_domain::calendar` always sees a whole, validated calendar.
 //!
 //! Every change bumps the calendar's version; deadlines record the version they were computed
-//! with, so an edit never silently moves an announced deadline.
+//! with, so an edit never silently moves an announced deadline. The audit log keeps each
+//! change with its before and after.
 
 use crate::error::Result;
 use crate::{StoreError, micros};
-use chrono::NaiveDate;
 use sqlx::AnyConnection;
 use tongdai_domain::Instant;
+use tongdai_domain::calendar::{CalendarConfig, WorkingCalendar};
 
 /// A calendar as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,128 +18,89 @@ pub struct CalendarRow {
     pub id: i64,
     pub code: String,
     pub name: String,
-    /// JSON of `tongdai_domain::calendar::CalendarConfig`.
-    pub config: String,
+    pub config: CalendarConfig,
     pub version: i64,
 }
 
-/// A declared day (holiday, compensatory day, swap, make-up working day, special hours).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExceptionRow {
-    pub day: NaiveDate,
-    pub kind: String,
-    pub name: String,
-    pub source_document: Option<String>,
-    pub status: String,
-    /// JSON list of intervals for special hours.
-    pub intervals: Option<String>,
+/// The JSON of the Vietnamese default calendar.
+pub fn default_config_json() -> String {
+    serde_json::to_string(&CalendarConfig::default()).unwrap_or_else(|_| "{}".into())
+}
+
+fn parse(id: i64, json: &str) -> Result<CalendarConfig> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("calendar {id}: {e}")))
 }
 
 /// Every calendar.
 pub async fn calendars(c: &mut AnyConnection) -> Result<Vec<CalendarRow>> {
     let rows: Vec<(i64, String, String, String, i64)> =
         sqlx::query_as("SELECT id, code, name, config, version FROM calendars ORDER BY id").fetch_all(&mut *c).await?;
-    Ok(rows.into_iter().map(|(id, code, name, config, version)| CalendarRow { id, code, name, config, version }).collect())
+    rows.into_iter()
+        .map(|(id, code, name, config, version)| Ok(CalendarRow { id, code, name, config: parse(id, &config)?, version }))
+        .collect()
 }
 
 /// One calendar.
 pub async fn calendar(c: &mut AnyConnection, id: i64) -> Result<CalendarRow> {
-    calendars(c).await?.into_iter().find(|r| r.id == id).ok_or_else(|| StoreError::NotFound(format!("calendar {id}")))
+    let row: Option<(String, String, String, i64)> =
+        sqlx::query_as("SELECT code, name, config, version FROM calendars WHERE id = $1").bind(id).fetch_optional(&mut *c).await?;
+    let (code, name, config, version) = row.ok_or_else(|| StoreError::NotFound(format!("calendar {id}")))?;
+    Ok(CalendarRow { id, code, name, config: parse(id, &config)?, version })
 }
 
-/// Create a calendar.
-pub async fn create(c: &mut AnyConnection, code: &str, name: &str, config_json: &str, now: Instant) -> Result<i64> {
+/// The compiled calendar and its version.
+pub async fn load(c: &mut AnyConnection, id: i64) -> Result<(WorkingCalendar, i64)> {
+    let row = calendar(c, id).await?;
+    let cal = WorkingCalendar::new(row.config).map_err(|e| StoreError::Corrupt(format!("calendar {id}: {e}")))?;
+    Ok((cal, row.version))
+}
+
+/// The calendar of a tenant.
+pub async fn for_tenant(c: &mut AnyConnection, tenant_id: i64) -> Result<(WorkingCalendar, i64)> {
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT calendar_id FROM tenants WHERE id = $1").bind(tenant_id).fetch_optional(&mut *c).await?;
+    load(c, id.ok_or_else(|| StoreError::NotFound(format!("tenant {tenant_id}")))?).await
+}
+
+/// Create a calendar (validated).
+pub async fn create(c: &mut AnyConnection, code: &str, name: &str, config: &CalendarConfig, now: Instant) -> Result<i64> {
+    WorkingCalendar::new(config.clone()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(config).map_err(|e| StoreError::Invalid(e.to_string()))?;
     Ok(sqlx::query_scalar(
         "INSERT INTO calendars (code, name, config, version, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $4) RETURNING id",
     )
     .bind(code)
     .bind(name)
-    .bind(config_json)
+    .bind(&json)
     .bind(micros(now))
     .fetch_one(&mut *c)
     .await?)
 }
 
-/// Replace a calendar's configuration (office hours, rules).
-pub async fn set_config(c: &mut AnyConnection, id: i64, config_json: &str, now: Instant) -> Result<()> {
-    sqlx::query("UPDATE calendars SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-        .bind(config_json)
+/// Replace a calendar's configuration (validated); returns the new version. `expected_version`
+/// guards against two administrators overwriting each other's edits.
+pub async fn save(c: &mut AnyConnection, id: i64, config: &CalendarConfig, expected_version: i64, now: Instant) -> Result<i64> {
+    WorkingCalendar::new(config.clone()).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let json = serde_json::to_string(config).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let n = sqlx::query("UPDATE calendars SET config = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+        .bind(&json)
         .bind(micros(now))
         .bind(id)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
-/// Declared days of a calendar within [from, to].
-pub async fn exceptions(c: &mut AnyConnection, calendar_id: i64, from: NaiveDate, to: NaiveDate) -> Result<Vec<ExceptionRow>> {
-    let rows: Vec<(String, String, String, Option<String>, String, Option<String>)> = sqlx::query_as(
-        "SELECT day, kind, name, source_document, status, intervals FROM calendar_exceptions \
-         WHERE calendar_id = $1 AND day >= $2 AND day <= $3 ORDER BY day",
-    )
-    .bind(calendar_id)
-    .bind(crate::org::date_text(from))
-    .bind(crate::org::date_text(to))
-    .fetch_all(&mut *c)
-    .await?;
-    rows.into_iter()
-        .map(|(day, kind, name, source_document, status, intervals)| {
-            Ok(ExceptionRow { day: crate::org::parse_date(&day)?, kind, name, source_document, status, intervals })
-        })
-        .collect()
-}
-
-/// Every declared day of a calendar.
-pub async fn all_exceptions(c: &mut AnyConnection, calendar_id: i64) -> Result<Vec<ExceptionRow>> {
-    let min = NaiveDate::MIN;
-    let max = NaiveDate::MAX;
-    exceptions(c, calendar_id, min.max(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(min)), max.min(NaiveDate::from_ymd_opt(2999, 12, 31).unwrap_or(max))).await
-}
-
-/// Declare (or replace) a day.
-pub async fn set_exception(c: &mut AnyConnection, calendar_id: i64, e: &ExceptionRow, by: Option<i64>, now: Instant) -> Result<()> {
-    sqlx::query("DELETE FROM calendar_exceptions WHERE calendar_id = $1 AND day = $2")
-        .bind(calendar_id)
-        .bind(crate::org::date_text(e.day))
-        .execute(&mut *c)
-        .await?;
-    sqlx::query(
-        "INSERT INTO calendar_exceptions (calendar_id, day, kind, name, source_document, status, intervals, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(calendar_id)
-    .bind(crate::org::date_text(e.day))
-    .bind(&e.kind)
-    .bind(&e.name)
-    .bind(&e.source_document)
-    .bind(&e.status)
-    .bind(&e.intervals)
-    .bind(by)
-    .bind(micros(now))
-    .execute(&mut *c)
-    .await?;
-    bump(c, calendar_id, now).await
-}
-
-/// Remove a declared day (the generated rule applies again).
-pub async fn remove_exception(c: &mut AnyConnection, calendar_id: i64, day: NaiveDate, now: Instant) -> Result<bool> {
-    let n = sqlx::query("DELETE FROM calendar_exceptions WHERE calendar_id = $1 AND day = $2")
-        .bind(calendar_id)
-        .bind(crate::org::date_text(day))
+        .bind(expected_version)
         .execute(&mut *c)
         .await?
         .rows_affected();
-    if n > 0 {
-        bump(c, calendar_id, now).await?;
+    if n == 0 {
+        return Err(StoreError::Conflict("lịch làm việc vừa được người khác sửa; hãy tải lại trang".into()));
     }
-    Ok(n > 0)
+    Ok(expected_version + 1)
 }
 
-async fn bump(c: &mut AnyConnection, id: i64, now: Instant) -> Result<()> {
-    sqlx::query("UPDATE calendars SET version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(micros(now))
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
+/// The first calendar, created with the Vietnamese defaults when there is none.
+pub async fn ensure_default(c: &mut AnyConnection, now: Instant) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM calendars").fetch_one(&mut *c).await?;
+    match id {
+        Some(id) => Ok(id),
+        None => create(c, "mac-dinh", "Lịch làm việc cơ quan hành chính nhà nước", &CalendarConfig::default(), now).await,
+    }
 }

@@ -126,9 +126,9 @@ pub async fn is_empty(store: &Store) -> Result<bool> {
     Ok(n == 0)
 }
 
-/// Load the demo organisation; `calendar_config` is the JSON of the default working calendar;
-/// demo staff accounts get `demo_password`.
-pub async fn seed(store: &Store, calendar_config: &str, demo_password: &str, now: Instant) -> Result<DemoReport> {
+/// Load the demo organisation on the default working calendar; demo staff accounts get
+/// `demo_password`.
+pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<DemoReport> {
     let file: DemoFile = toml::from_str(ORGANISATION).map_err(|e| bad(e.to_string()))?;
     let units = units_import::import_csv(store, UNITS_CSV.as_bytes(), &ImportOptions::default())
         .await
@@ -138,7 +138,7 @@ pub async fn seed(store: &Store, calendar_config: &str, demo_password: &str, now
     }
     let mut report = DemoReport::default();
     let mut tx = store.begin().await?;
-    let calendar_id = calendar::create(&mut tx, "mac-dinh", "Lịch làm việc cơ quan hành chính nhà nước", calendar_config, now).await?;
+    let calendar_id = calendar::ensure_default(&mut tx, now).await?;
 
     let mut field_ids = HashMap::new();
     for f in &file.fields {

@@ -11,7 +11,9 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bootstrap;
 pub mod calendar;
+pub mod clock;
 pub mod counters;
 pub mod demo;
 pub mod error;

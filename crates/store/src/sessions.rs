@@ -142,3 +142,13 @@ pub async fn delete_for_account(c: &mut AnyConnection, account_id: i64) -> Resul
 pub async fn purge_expired(c: &mut AnyConnection, now: Instant) -> Result<u64> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&mut *c).await?.rows_affected())
 }
+
+/// End every session of an account but one (after a password change).
+pub async fn delete_for_account_except(c: &mut AnyConnection, account_id: i64, keep_hash: &str) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+        .bind(account_id)
+        .bind(keep_hash)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
+}

@@ -21,7 +21,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 
 async fn tenant_with_agency(db: &TestDb) -> (i64, i64) {
     let mut tx = db.store.begin().await.unwrap();
-    let cal = calendar::create(&mut tx, "c", "C", "{}", t0()).await.unwrap();
+    let cal = calendar::ensure_default(&mut tx, t0()).await.unwrap();
     let tenant = org::create_tenant(
         &mut tx,
         &TenantInput {
@@ -442,7 +442,7 @@ async fn import_reports_bad_rows_and_dry_runs() {
 async fn demo_data_loads_adm_1() {
     let db = TestDb::new().await;
     assert!(demo::is_empty(&db.store).await.unwrap());
-    let r = demo::seed(&db.store, "{}", "Demo mật khẩu 2026", t0()).await.unwrap();
+    let r = demo::seed(&db.store, "Demo mật khẩu 2026", t0()).await.unwrap();
     assert!(!demo::is_empty(&db.store).await.unwrap());
     assert_eq!(r.tenants, 7);
     let mut c = db.store.conn().await.unwrap();
@@ -481,4 +481,42 @@ async fn counters_are_gap_free_within_transactions() {
     let mut tx = db.store.begin().await.unwrap();
     assert_eq!(counters::next(&mut tx, "case:2026").await.unwrap(), 3, "a rolled-back number is not burnt");
     tx.commit().await.unwrap();
+}
+
+/// The first administrator: created once with a generated or given password; the environment
+/// password resets a lost one.
+#[tokio::test]
+async fn bootstrap_admin_once() {
+    use tongdai_store::bootstrap::{AdminBootstrap, ensure_admin};
+    let db = TestDb::new().await;
+    let first = ensure_admin(&db.store, None, t0()).await.unwrap();
+    let AdminBootstrap::CreatedWithGeneratedPassword(p) = first else { panic!("{first:?}") };
+    assert_eq!(p.len(), 20);
+    assert_eq!(ensure_admin(&db.store, None, t0()).await.unwrap(), AdminBootstrap::Existing);
+    assert_eq!(ensure_admin(&db.store, Some(&p), t0()).await.unwrap(), AdminBootstrap::Existing);
+    assert_eq!(ensure_admin(&db.store, Some("Mật khẩu mới 2026"), t0()).await.unwrap(), AdminBootstrap::PasswordReset);
+    let mut c = db.store.conn().await.unwrap();
+    let (acc, hash) = accounts::find_for_login(&mut c, "admin").await.unwrap().unwrap();
+    assert!(accounts::verify_password(&hash, "Mật khẩu mới 2026"));
+    assert_eq!(accounts::grants(&mut c, acc.id).await.unwrap()[0].role, Role::Admin);
+}
+
+/// ADM-4: the calendar is stored whole, versioned, and an edit made on a stale version is refused.
+#[tokio::test]
+async fn calendar_versions_guard_concurrent_edits_adm_4() {
+    use tongdai_domain::calendar::{DayException, ExceptionKind};
+    let db = TestDb::new().await;
+    let mut c = db.store.conn().await.unwrap();
+    let id = calendar::ensure_default(&mut c, t0()).await.unwrap();
+    let row = calendar::calendar(&mut c, id).await.unwrap();
+    let mut config = row.config.clone();
+    // An extra day off declared for 2027 (e.g. a local event).
+    config.declare(DayException::confirmed(d(2027, 3, 8), ExceptionKind::SwapOff, "Nghỉ theo quyết định UBND")).unwrap();
+    let v2 = calendar::save(&mut c, id, &config, row.version, t0()).await.unwrap();
+    assert_eq!(v2, row.version + 1);
+    assert!(calendar::save(&mut c, id, &config, row.version, t0()).await.is_err(), "stale version refused");
+    let (cal, version) = calendar::load(&mut c, id).await.unwrap();
+    assert_eq!(version, v2);
+    assert!(!cal.is_working_day(d(2027, 3, 8)));
+    assert!(cal.is_working_day(d(2027, 3, 9)));
 }

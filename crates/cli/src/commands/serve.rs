@@ -1,0 +1,104 @@
+//! `tongdai serve`: migrations, first administrator, demo data on an empty database, then the
+//! web server until SIGINT/SIGTERM.
+
+use super::open_store;
+use crate::config::Loaded;
+use anyhow::Context;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tongdai_domain::time::Clock;
+use tongdai_store::bootstrap::{self, AdminBootstrap};
+use tongdai_store::clock::SystemClock;
+use tongdai_store::demo;
+
+#[derive(Debug, Default, clap::Args)]
+pub struct Args {
+    /// Address to listen on (overrides `listen` and TONGDAI_LISTEN).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Do not load the demo organisation into an empty database.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+/// Run the server.
+pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
+    let config = loaded.config;
+    if let Some(f) = &loaded.file {
+        tracing::info!(file = %f.display(), "configuration read");
+    }
+    let listen = args.listen.unwrap_or_else(|| config.listen.clone());
+    let addr: std::net::SocketAddr = listen.parse().with_context(|| format!("--listen «{listen}» is not an address like 127.0.0.1:8080"))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let store = open_store(&config).await?;
+    tracing::info!(database = %tongdai_store::redact_url(&config.database_url()), "database ready");
+    let clock = SystemClock::shared();
+    let now = clock.now();
+
+    let given = std::env::var("TONGDAI_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let admin = bootstrap::ensure_admin(&store, given.as_deref(), now).await?;
+    let admin_password = match &admin {
+        AdminBootstrap::CreatedWithGeneratedPassword(p) => {
+            // Shown once, on the terminal only (never through the log).
+            println!("\n  Tài khoản quản trị / administrator: admin\n  Mật khẩu / password: {p}\n  (chỉ hiển thị một lần — shown once; đặt TONGDAI_ADMIN_PASSWORD để tự chọn)\n");
+            Some(p.clone())
+        }
+        AdminBootstrap::CreatedWithGivenPassword => {
+            tracing::info!("administrator `admin` created with the password from TONGDAI_ADMIN_PASSWORD");
+            given.clone()
+        }
+        AdminBootstrap::PasswordReset => {
+            tracing::warn!("the password of `admin` was set from TONGDAI_ADMIN_PASSWORD");
+            None
+        }
+        AdminBootstrap::Existing => None,
+    };
+    if let Some(p) = &given {
+        let problems = config.web.password.check(p, "admin");
+        if !problems.is_empty() {
+            tracing::warn!("TONGDAI_ADMIN_PASSWORD does not meet the password policy; change it after logging in");
+        }
+    }
+
+    if config.demo && !args.no_demo && demo::is_empty(&store).await? {
+        // Demo staff accounts share the administrator's first password, so nothing about them
+        // is guessable from the source code.
+        let demo_password = admin_password.clone().unwrap_or_else(bootstrap::generate_password);
+        let report = demo::seed(&store, &demo_password, now).await?;
+        tracing::info!(tenants = report.tenants, agencies = report.agencies, contacts = report.contacts, "demo organisation loaded");
+        if admin_password.is_none() {
+            println!("  Tài khoản mẫu / demo accounts ({}): mật khẩu / password: {demo_password}\n", report.accounts.join(", "));
+        } else {
+            println!("  Tài khoản mẫu / demo accounts ({}) dùng cùng mật khẩu với admin / share the admin password.\n", report.accounts.join(", "));
+        }
+    }
+
+    let state = tongdai_web::AppState::new(store.clone(), config.web.clone(), clock.clone() as Arc<dyn Clock>);
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    tracing::info!(address = %bound, "web server listening");
+    println!("  Tổng đài đang chạy tại / listening on http://{bound}");
+    tongdai_web::serve(state, listener, shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,75 @@
+//! What the page frame (`base.html`) shows: title, menu for the user's permissions, the
+//! signed-in user, the flash message, the CSRF token for forms and htmx.
+
+use crate::auth::{Ctx, Pending};
+use crate::flash::Flash;
+use crate::i18n::Tr;
+use tongdai_domain::access::Permission;
+
+/// One menu entry.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub href: String,
+    pub label: String,
+    pub active: bool,
+}
+
+/// The frame of every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub tr: Tr,
+    pub title: String,
+    pub csrf: String,
+    pub user_name: String,
+    pub signed_in: bool,
+    pub nav: Vec<NavItem>,
+    pub flash: Option<Flash>,
+    pub path: String,
+}
+
+impl Layout {
+    /// The frame for a page titled by a catalogue key.
+    pub fn new(ctx: &Ctx, title_key: &str, flash: Option<Flash>) -> Layout {
+        let tr = ctx.tr;
+        Layout::with_title(ctx, tr.t(title_key).to_owned(), flash)
+    }
+
+    /// The frame with a title given as text (e.g. an agency's name).
+    pub fn with_title(ctx: &Ctx, title: String, flash: Option<Flash>) -> Layout {
+        let tr = ctx.tr;
+        let mut nav = Vec::new();
+        let mut item = |href: String, key: &str| {
+            let active = if href == "/" { ctx.path == "/" } else { ctx.path.starts_with(&href) };
+            nav.push(NavItem { href, label: tr.t(key).to_owned(), active });
+        };
+        let signed_in = ctx.user.as_ref().is_some_and(|u| u.pending == Pending::None);
+        if let Some(u) = ctx.user.as_ref().filter(|_| signed_in) {
+            let p = &u.principal;
+            item("/".into(), "nav.home");
+            if p.has(Permission::DirectoryRead) {
+                item("/directory".into(), "nav.directory");
+            }
+            for agency in p.agency_ids() {
+                item(format!("/agencies/{agency}"), "nav.my_agency");
+            }
+            if p.has(Permission::OrgManage) || p.has(Permission::AccountsManage) || p.has(Permission::CalendarManage) {
+                item("/admin".into(), "nav.admin");
+            } else if p.has(Permission::OrgRead) {
+                item("/admin/units".into(), "nav.units");
+            }
+            if p.has(Permission::AuditRead) {
+                item("/audit".into(), "nav.audit");
+            }
+        }
+        Layout {
+            tr,
+            title,
+            csrf: ctx.csrf.clone(),
+            user_name: ctx.user.as_ref().map(|u| u.account.display_name.clone()).unwrap_or_default(),
+            signed_in,
+            nav,
+            flash,
+            path: ctx.path.clone(),
+        }
+    }
+}
