@@ -40,7 +40,12 @@ impl Default for Config {
 }
 
 /// Environment variables that are not configuration keys but are read on purpose.
-const NON_CONFIG_ENV: &[&str] = &["TONGDAI_CONFIG", "TONGDAI_ADMIN_PASSWORD", "TONGDAI_TEST_BACKEND", "TONGDAI_TEST_PG_URL"];
+const NON_CONFIG_ENV: &[&str] = &[
+    "TONGDAI_CONFIG",
+    "TONGDAI_ADMIN_PASSWORD",
+    "TONGDAI_TEST_BACKEND",
+    "TONGDAI_TEST_PG_URL",
+];
 
 /// A loaded configuration and what was noticed while loading it.
 #[derive(Debug)]
@@ -83,17 +88,26 @@ pub fn load(explicit: Option<&Path>, env: &[(String, String)]) -> Result<Loaded,
         .map(Path::to_path_buf)
         .or_else(|| env_get("TONGDAI_CONFIG").map(PathBuf::from))
         .or_else(|| Some(PathBuf::from("tongdai.toml")).filter(|p| p.exists()));
-    let mut merged = toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+    let mut merged = toml::Value::try_from(Config::default())
+        .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     if let Some(path) = &file {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.clone(), e))?;
-        let from_file: toml::Value = toml::from_str(&text).map_err(|e| ConfigError::Parse(path.clone(), e.to_string()))?;
+        let from_file: toml::Value =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse(path.clone(), e.to_string()))?;
         merge(&mut merged, from_file);
     }
     // Environment overrides: every leaf key has a variable TONGDAI_<PATH> (dots → underscores).
     let mut leaves = Vec::new();
-    collect_leaves(&toml::Value::try_from(Config::default()).map_err(|e| ConfigError::Invalid(e.to_string()))?, &mut Vec::new(), &mut leaves);
+    collect_leaves(
+        &toml::Value::try_from(Config::default())
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?,
+        &mut Vec::new(),
+        &mut leaves,
+    );
     for (name, value) in env {
-        let Some(rest) = name.strip_prefix("TONGDAI_") else { continue };
+        let Some(rest) = name.strip_prefix("TONGDAI_") else {
+            continue;
+        };
         if NON_CONFIG_ENV.contains(&name.as_str()) {
             continue;
         }
@@ -101,24 +115,39 @@ pub fn load(explicit: Option<&Path>, env: &[(String, String)]) -> Result<Loaded,
         match leaves.iter().find(|(path, _)| path.join("_") == key) {
             Some((path, default)) => match typed(value, default) {
                 Some(v) => set_path(&mut merged, path, v),
-                None => warnings.push(format!("{name}: cannot read «{value}» as the expected type; ignored")),
+                None => warnings.push(format!(
+                    "{name}: cannot read «{value}» as the expected type; ignored"
+                )),
             },
             None => warnings.push(format!("{name} is not a known setting; ignored")),
         }
     }
     if let Some(url) = env_get("DATABASE_URL").filter(|u| !u.trim().is_empty()) {
-        set_path(&mut merged, &["database_url".into()], toml::Value::String(url));
+        set_path(
+            &mut merged,
+            &["database_url".into()],
+            toml::Value::String(url),
+        );
     }
     let mut unknown = Vec::new();
     let config: Config = serde_ignored::deserialize(merged, |path| unknown.push(path.to_string()))
         .map_err(|e| ConfigError::Invalid(e.to_string()))?;
     for k in unknown {
-        warnings.push(format!("unknown setting `{k}` in the configuration file; ignored"));
+        warnings.push(format!(
+            "unknown setting `{k}` in the configuration file; ignored"
+        ));
     }
     if config.listen.parse::<std::net::SocketAddr>().is_err() {
-        return Err(ConfigError::Invalid(format!("listen = «{}» is not an address like 127.0.0.1:8080", config.listen)));
+        return Err(ConfigError::Invalid(format!(
+            "listen = «{}» is not an address like 127.0.0.1:8080",
+            config.listen
+        )));
     }
-    Ok(Loaded { config, warnings, file })
+    Ok(Loaded {
+        config,
+        warnings,
+        file,
+    })
 }
 
 fn merge(base: &mut toml::Value, over: toml::Value) {
@@ -137,7 +166,11 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
     }
 }
 
-fn collect_leaves(v: &toml::Value, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, toml::Value)>) {
+fn collect_leaves(
+    v: &toml::Value,
+    path: &mut Vec<String>,
+    out: &mut Vec<(Vec<String>, toml::Value)>,
+) {
     match v {
         toml::Value::Table(t) => {
             for (k, v) in t {
@@ -166,12 +199,16 @@ fn typed(raw: &str, like: &toml::Value) -> Option<toml::Value> {
 fn set_path(root: &mut toml::Value, path: &[String], value: toml::Value) {
     let mut cur = root;
     for (i, key) in path.iter().enumerate() {
-        let Some(table) = cur.as_table_mut() else { return };
+        let Some(table) = cur.as_table_mut() else {
+            return;
+        };
         if i + 1 == path.len() {
             table.insert(key.clone(), value);
             return;
         }
-        cur = table.entry(key.clone()).or_insert_with(|| toml::Value::Table(Default::default()));
+        cur = table
+            .entry(key.clone())
+            .or_insert_with(|| toml::Value::Table(Default::default()));
     }
 }
 
@@ -180,7 +217,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -190,7 +230,12 @@ mod tests {
         std::fs::write(&file, "listen = \"0.0.0.0:9000\"\ndemo = false\n[web]\nsession_idle_minutes = 20\nfavourite_colour = \"red\"\n").unwrap();
         let loaded = load(
             Some(&file),
-            &env(&[("TONGDAI_LISTEN", "127.0.0.1:9999"), ("TONGDAI_WEB_LOCKOUT_MAX_FAILURES", "3"), ("TONGDAI_TYPO", "x"), ("DATABASE_URL", "postgres://u:p@h/db")]),
+            &env(&[
+                ("TONGDAI_LISTEN", "127.0.0.1:9999"),
+                ("TONGDAI_WEB_LOCKOUT_MAX_FAILURES", "3"),
+                ("TONGDAI_TYPO", "x"),
+                ("DATABASE_URL", "postgres://u:p@h/db"),
+            ]),
         )
         .unwrap();
         let c = loaded.config;
@@ -199,13 +244,26 @@ mod tests {
         assert_eq!(c.web.session_idle_minutes, 20);
         assert_eq!(c.web.lockout.max_failures, 3);
         assert_eq!(c.database_url(), "postgres://u:p@h/db");
-        assert!(loaded.warnings.iter().any(|w| w.contains("favourite_colour")), "{:?}", loaded.warnings);
-        assert!(loaded.warnings.iter().any(|w| w.contains("TONGDAI_TYPO")), "{:?}", loaded.warnings);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.contains("favourite_colour")),
+            "{:?}",
+            loaded.warnings
+        );
+        assert!(
+            loaded.warnings.iter().any(|w| w.contains("TONGDAI_TYPO")),
+            "{:?}",
+            loaded.warnings
+        );
     }
 
     #[test]
     fn sqlite_under_data_dir_by_default() {
-        let c = load(None, &env(&[("TONGDAI_DATA_DIR", "/tmp/x")])).unwrap().config;
+        let c = load(None, &env(&[("TONGDAI_DATA_DIR", "/tmp/x")]))
+            .unwrap()
+            .config;
         assert_eq!(c.database_url(), "sqlite:///tmp/x/tongdai.db");
         assert!(load(None, &env(&[("TONGDAI_LISTEN", "not an address")])).is_err());
         let bad = load(None, &env(&[("TONGDAI_DEMO", "perhaps")])).unwrap();

@@ -54,7 +54,10 @@ fn main() -> ExitCode {
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("tongdai: cannot start the runtime: {e}");
@@ -62,7 +65,10 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
-        match cli.command.unwrap_or(Command::Serve(commands::serve::Args::default())) {
+        match cli
+            .command
+            .unwrap_or(Command::Serve(commands::serve::Args::default()))
+        {
             Command::Serve(args) => commands::serve::run(loaded, args).await,
             Command::Migrate => commands::migrate::run(&loaded.config).await,
             Command::Import(cmd) => commands::import::run(&loaded.config, cmd).await,

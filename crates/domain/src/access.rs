@@ -88,7 +88,10 @@ impl Role {
 
     /// Agency roles are granted for one agency and see that agency's data only.
     pub fn is_agency_bound(self) -> bool {
-        matches!(self, Role::FocalOfficer | Role::AgencyHead | Role::PostalStaff)
+        matches!(
+            self,
+            Role::FocalOfficer | Role::AgencyHead | Role::PostalStaff
+        )
     }
 
     /// What the role may do, wherever its grant reaches.
@@ -133,7 +136,10 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|r| r.code() == s).ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -187,11 +193,19 @@ pub enum GrantError {
 
 impl Grant {
     /// A validated grant: agency roles need an agency, the others must not have one.
-    pub fn new(role: Role, tenant_id: Option<i64>, agency_id: Option<i64>) -> Result<Self, GrantError> {
+    pub fn new(
+        role: Role,
+        tenant_id: Option<i64>,
+        agency_id: Option<i64>,
+    ) -> Result<Self, GrantError> {
         match (role.is_agency_bound(), agency_id) {
             (true, None) => Err(GrantError::AgencyRequired(role)),
             (false, Some(_)) => Err(GrantError::AgencyNotAllowed(role)),
-            _ => Ok(Grant { role, tenant_id, agency_id }),
+            _ => Ok(Grant {
+                role,
+                tenant_id,
+                agency_id,
+            }),
         }
     }
 
@@ -236,7 +250,9 @@ impl Principal {
     /// Whether any grant carries the permission, regardless of where (for menus and for
     /// routes that list only what the principal may see).
     pub fn has(&self, p: Permission) -> bool {
-        self.grants.iter().any(|g| g.role.permissions().contains(&p))
+        self.grants
+            .iter()
+            .any(|g| g.role.permissions().contains(&p))
     }
 
     /// Whether the principal may do `p` on a resource at `target`.
@@ -244,7 +260,9 @@ impl Principal {
     /// Global resources (an empty tenant path) are only reachable through grants that cover
     /// every tenant; an agency role never reaches them.
     pub fn allows(&self, p: Permission, target: &Target) -> bool {
-        self.grants.iter().any(|g| g.role.permissions().contains(&p) && g.covers(target))
+        self.grants
+            .iter()
+            .any(|g| g.role.permissions().contains(&p) && g.covers(target))
     }
 
     /// The roles the principal holds, without duplicates.
@@ -266,7 +284,11 @@ impl Principal {
     /// Tenants the principal reaches with `p` through tenant-wide grants; `None` = all.
     pub fn tenant_scope(&self, p: Permission) -> Option<Vec<i64>> {
         let mut ids = Vec::new();
-        for g in self.grants.iter().filter(|g| g.role.permissions().contains(&p)) {
+        for g in self
+            .grants
+            .iter()
+            .filter(|g| g.role.permissions().contains(&p))
+        {
             if g.role.is_agency_bound() {
                 continue;
             }
@@ -286,7 +308,12 @@ mod tests {
     use super::*;
 
     fn principal(grants: Vec<Grant>) -> Principal {
-        Principal { account_id: 1, username: "u".into(), display_name: "U".into(), grants }
+        Principal {
+            account_id: 1,
+            username: "u".into(),
+            display_name: "U".into(),
+            grants,
+        }
     }
 
     #[test]
@@ -299,18 +326,38 @@ mod tests {
 
     #[test]
     fn agency_roles_need_an_agency_sec_2() {
-        assert_eq!(Grant::new(Role::FocalOfficer, Some(1), None), Err(GrantError::AgencyRequired(Role::FocalOfficer)));
-        assert_eq!(Grant::new(Role::Operator, Some(1), Some(3)), Err(GrantError::AgencyNotAllowed(Role::Operator)));
+        assert_eq!(
+            Grant::new(Role::FocalOfficer, Some(1), None),
+            Err(GrantError::AgencyRequired(Role::FocalOfficer))
+        );
+        assert_eq!(
+            Grant::new(Role::Operator, Some(1), Some(3)),
+            Err(GrantError::AgencyNotAllowed(Role::Operator))
+        );
     }
 
     #[test]
     fn officer_sees_own_agency_only_sec_2() {
-        let p = principal(vec![Grant::new(Role::FocalOfficer, Some(1), Some(10)).unwrap()]);
-        let own = Target { tenant_path: vec![1], agency_id: Some(10) };
-        let other = Target { tenant_path: vec![1], agency_id: Some(11) };
+        let p = principal(vec![
+            Grant::new(Role::FocalOfficer, Some(1), Some(10)).unwrap(),
+        ]);
+        let own = Target {
+            tenant_path: vec![1],
+            agency_id: Some(10),
+        };
+        let other = Target {
+            tenant_path: vec![1],
+            agency_id: Some(11),
+        };
         assert!(p.allows(Permission::AgencyRead, &own));
         assert!(!p.allows(Permission::AgencyRead, &other));
-        assert!(!p.allows(Permission::AgencyRead, &Target { tenant_path: vec![1], agency_id: None }));
+        assert!(!p.allows(
+            Permission::AgencyRead,
+            &Target {
+                tenant_path: vec![1],
+                agency_id: None
+            }
+        ));
         assert!(!p.allows(Permission::AgencyContactsEdit, &own));
     }
 
@@ -318,17 +365,41 @@ mod tests {
     fn tenant_grant_covers_sub_tenants_only() {
         let p = principal(vec![Grant::new(Role::Coordinator, Some(2), None).unwrap()]);
         // commune 5 under province 2
-        assert!(p.allows(Permission::AgencyRead, &Target { tenant_path: vec![5, 2], agency_id: Some(9) }));
-        assert!(!p.allows(Permission::AgencyRead, &Target { tenant_path: vec![1], agency_id: Some(3) }));
+        assert!(p.allows(
+            Permission::AgencyRead,
+            &Target {
+                tenant_path: vec![5, 2],
+                agency_id: Some(9)
+            }
+        ));
+        assert!(!p.allows(
+            Permission::AgencyRead,
+            &Target {
+                tenant_path: vec![1],
+                agency_id: Some(3)
+            }
+        ));
         assert_eq!(p.tenant_scope(Permission::AgencyRead), Some(vec![2]));
-        assert!(!p.allows(Permission::OrgManage, &Target { tenant_path: vec![2], agency_id: None }));
+        assert!(!p.allows(
+            Permission::OrgManage,
+            &Target {
+                tenant_path: vec![2],
+                agency_id: None
+            }
+        ));
     }
 
     #[test]
     fn global_admin_reaches_everything() {
         let p = principal(vec![Grant::new(Role::Admin, None, None).unwrap()]);
         assert!(p.allows(Permission::OrgManage, &Target::global()));
-        assert!(p.allows(Permission::AgencyRead, &Target { tenant_path: vec![7], agency_id: Some(1) }));
+        assert!(p.allows(
+            Permission::AgencyRead,
+            &Target {
+                tenant_path: vec![7],
+                agency_id: Some(1)
+            }
+        ));
         assert_eq!(p.tenant_scope(Permission::OrgRead), None);
         let tenant_admin = principal(vec![Grant::new(Role::Admin, Some(2), None).unwrap()]);
         assert!(!tenant_admin.allows(Permission::AccountsManage, &Target::global()));

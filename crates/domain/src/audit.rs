@@ -75,7 +75,12 @@ pub fn entry_hash(e: &AuditEntry) -> String {
     };
     field(&e.seq.to_be_bytes());
     field(&e.at_us.to_be_bytes());
-    field(e.actor_id.map(|a| a.to_string()).unwrap_or_default().as_bytes());
+    field(
+        e.actor_id
+            .map(|a| a.to_string())
+            .unwrap_or_default()
+            .as_bytes(),
+    );
     field(e.actor_name.as_bytes());
     field(e.action.as_bytes());
     field(e.target.as_bytes());
@@ -94,7 +99,9 @@ pub enum ChainBreak {
     BrokenLink { seq: i64 },
     #[error("entry {found} follows entry {after}: entries are missing (deleted)")]
     Gap { after: i64, found: i64 },
-    #[error("the chain ends at entry {last} but its head says {head}: entries were removed at the end")]
+    #[error(
+        "the chain ends at entry {last} but its head says {head}: entries were removed at the end"
+    )]
     Truncated { last: i64, head: i64 },
 }
 
@@ -108,7 +115,11 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier { prev_seq: 0, prev_hash: GENESIS_HASH.to_owned(), count: 0 }
+        ChainVerifier {
+            prev_seq: 0,
+            prev_hash: GENESIS_HASH.to_owned(),
+            count: 0,
+        }
     }
 }
 
@@ -116,7 +127,10 @@ impl ChainVerifier {
     /// Check the next entry (in `seq` order).
     pub fn push(&mut self, e: &AuditEntry) -> Result<(), ChainBreak> {
         if e.seq != self.prev_seq + 1 {
-            return Err(ChainBreak::Gap { after: self.prev_seq, found: e.seq });
+            return Err(ChainBreak::Gap {
+                after: self.prev_seq,
+                found: e.seq,
+            });
         }
         if e.prev_hash != self.prev_hash {
             return Err(ChainBreak::BrokenLink { seq: e.seq });
@@ -133,7 +147,10 @@ impl ChainVerifier {
     /// Finish, comparing with the chain head kept separately (catches deleted last rows).
     pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<u64, ChainBreak> {
         if self.prev_seq != head_seq || self.prev_hash != head_hash {
-            return Err(ChainBreak::Truncated { last: self.prev_seq, head: head_seq });
+            return Err(ChainBreak::Truncated {
+                last: self.prev_seq,
+                head: head_seq,
+            });
         }
         Ok(self.count)
     }
@@ -182,19 +199,31 @@ mod tests {
         let head = (5, c[4].hash.clone());
         let mut edited = c.clone();
         edited[2].actor_name = "someone else".into();
-        assert_eq!(verify(&edited, (head.0, &head.1)), Err(ChainBreak::Tampered { seq: 3 }));
+        assert_eq!(
+            verify(&edited, (head.0, &head.1)),
+            Err(ChainBreak::Tampered { seq: 3 })
+        );
 
         let mut deleted = c.clone();
         deleted.remove(1);
-        assert_eq!(verify(&deleted, (head.0, &head.1)), Err(ChainBreak::Gap { after: 1, found: 3 }));
+        assert_eq!(
+            verify(&deleted, (head.0, &head.1)),
+            Err(ChainBreak::Gap { after: 1, found: 3 })
+        );
 
         let truncated = &c[..4];
-        assert_eq!(verify(truncated, (head.0, &head.1)), Err(ChainBreak::Truncated { last: 4, head: 5 }));
+        assert_eq!(
+            verify(truncated, (head.0, &head.1)),
+            Err(ChainBreak::Truncated { last: 4, head: 5 })
+        );
 
         // Re-hashing an edited row is not enough: the next row links to the old hash.
         let mut rehashed = c.clone();
         rehashed[2].detail = "{\"x\":1}".into();
         rehashed[2].hash = entry_hash(&rehashed[2]);
-        assert_eq!(verify(&rehashed, (head.0, &head.1)), Err(ChainBreak::BrokenLink { seq: 4 }));
+        assert_eq!(
+            verify(&rehashed, (head.0, &head.1)),
+            Err(ChainBreak::BrokenLink { seq: 4 })
+        );
     }
 }

@@ -25,7 +25,9 @@ pub enum OrgError {
     EmptyName,
     #[error("Tên quá dài (tối đa {0} ký tự).")]
     NameTooLong(usize),
-    #[error("Mã `{0}` không hợp lệ: chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới.")]
+    #[error(
+        "Mã `{0}` không hợp lệ: chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới."
+    )]
     BadCode(String),
     #[error("Mã đơn vị hành chính `{code}` không hợp lệ cho cấp {level}.")]
     BadUnitCode { code: String, level: String },
@@ -158,9 +160,16 @@ impl UnitKind {
             ("Đặc khu", UnitKind::DacKhu),
         ];
         if n.starts_with("Thành phố") {
-            return Some(if level == 1 { UnitKind::ThanhPho } else { UnitKind::ThiXa });
+            return Some(if level == 1 {
+                UnitKind::ThanhPho
+            } else {
+                UnitKind::ThiXa
+            });
         }
-        pairs.iter().find(|(p, _)| n.starts_with(p)).map(|(_, k)| *k)
+        pairs
+            .iter()
+            .find(|(p, _)| n.starts_with(p))
+            .map(|(_, k)| *k)
     }
 }
 
@@ -175,7 +184,10 @@ pub fn validate_unit_code(code: &str, level: u8) -> Result<(), OrgError> {
     if code.len() == len && code.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(OrgError::BadUnitCode { code: code.to_owned(), level: level.to_string() })
+        Err(OrgError::BadUnitCode {
+            code: code.to_owned(),
+            level: level.to_string(),
+        })
     }
 }
 
@@ -183,8 +195,14 @@ pub fn validate_unit_code(code: &str, level: u8) -> Result<(), OrgError> {
 pub fn validate_code(code: &str) -> Result<(), OrgError> {
     let ok = !code.is_empty()
         && code.len() <= 64
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
-    if ok { Ok(()) } else { Err(OrgError::BadCode(code.to_owned())) }
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(OrgError::BadCode(code.to_owned()))
+    }
 }
 
 /// A display name: trimmed, not empty, at most `max` characters.
@@ -213,15 +231,28 @@ mod tests {
         assert!(v.contains(d(2025, 6, 30)));
         assert!(!v.contains(d(2025, 7, 1)));
         assert!(Validity::new(d(2025, 7, 1), Some(d(2025, 6, 30))).is_err());
-        assert!(Validity::new(d(2025, 7, 1), None).unwrap().contains(d(2099, 1, 1)));
+        assert!(
+            Validity::new(d(2025, 7, 1), None)
+                .unwrap()
+                .contains(d(2099, 1, 1))
+        );
     }
 
     #[test]
     fn unit_kinds_and_codes() {
-        assert_eq!(UnitKind::from_name("Thị trấn An Châu", 3), Some(UnitKind::ThiTran));
+        assert_eq!(
+            UnitKind::from_name("Thị trấn An Châu", 3),
+            Some(UnitKind::ThiTran)
+        );
         assert_eq!(UnitKind::from_name("Xã Vĩnh Hanh", 3), Some(UnitKind::Xa));
-        assert_eq!(UnitKind::from_name("Thành phố Long Xuyên", 2), Some(UnitKind::ThiXa));
-        assert_eq!(UnitKind::from_name("Tỉnh An Giang", 1), Some(UnitKind::Tinh));
+        assert_eq!(
+            UnitKind::from_name("Thành phố Long Xuyên", 2),
+            Some(UnitKind::ThiXa)
+        );
+        assert_eq!(
+            UnitKind::from_name("Tỉnh An Giang", 1),
+            Some(UnitKind::Tinh)
+        );
         assert!(validate_unit_code("30589", 3).is_ok());
         assert!(validate_unit_code("3058", 3).is_err());
         assert!(validate_unit_code("91", 1).is_ok());
@@ -234,7 +265,10 @@ mod tests {
         assert!(validate_code("phong-tu-phap").is_ok());
         assert!(validate_code("Phòng").is_err());
         assert!(validate_code("").is_err());
-        assert_eq!(validate_name("  Phòng Nội vụ ", 100).unwrap(), "Phòng Nội vụ");
+        assert_eq!(
+            validate_name("  Phòng Nội vụ ", 100).unwrap(),
+            "Phòng Nội vụ"
+        );
         assert_eq!(validate_name("  ", 100), Err(OrgError::EmptyName));
         assert_eq!(validate_name("abc", 2), Err(OrgError::NameTooLong(2)));
     }

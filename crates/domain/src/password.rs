@@ -17,7 +17,11 @@ pub struct PasswordPolicy {
 
 impl Default for PasswordPolicy {
     fn default() -> Self {
-        PasswordPolicy { min_length: 10, max_length: 128, require_letter_and_digit: true }
+        PasswordPolicy {
+            min_length: 10,
+            max_length: 128,
+            require_letter_and_digit: true,
+        }
     }
 }
 
@@ -38,12 +42,43 @@ pub enum PasswordProblem {
 
 /// Passwords attackers try first (and their obvious Vietnamese variants).
 const COMMON: &[&str] = &[
-    "password", "password1", "password123", "123456789", "1234567890", "12345678910", "qwerty123",
-    "qwertyuiop", "abc123456", "abcd123456", "admin12345", "administrator", "iloveyou123",
-    "matkhau123", "matkhau1234", "tongdai123", "tongdai1234", "1qaz2wsx3edc", "zaq12wsxcde3",
-    "passw0rd123", "welcome123", "letmein123", "admin@123", "admin123456", "P@ssw0rd123",
-    "vietnam123", "vietnam1234", "hanoi12345", "saigon1234", "anhyeuem123", "123456789a",
-    "a123456789", "123456abc", "abc12345678", "1234qwer", "qwer1234", "1q2w3e4r5t",
+    "password",
+    "password1",
+    "password123",
+    "123456789",
+    "1234567890",
+    "12345678910",
+    "qwerty123",
+    "qwertyuiop",
+    "abc123456",
+    "abcd123456",
+    "admin12345",
+    "administrator",
+    "iloveyou123",
+    "matkhau123",
+    "matkhau1234",
+    "tongdai123",
+    "tongdai1234",
+    "1qaz2wsx3edc",
+    "zaq12wsxcde3",
+    "passw0rd123",
+    "welcome123",
+    "letmein123",
+    "admin@123",
+    "admin123456",
+    "P@ssw0rd123",
+    "vietnam123",
+    "vietnam1234",
+    "hanoi12345",
+    "saigon1234",
+    "anhyeuem123",
+    "123456789a",
+    "a123456789",
+    "123456abc",
+    "abc12345678",
+    "1234qwer",
+    "qwer1234",
+    "1q2w3e4r5t",
 ];
 
 impl PasswordPolicy {
@@ -58,7 +93,8 @@ impl PasswordPolicy {
             problems.push(PasswordProblem::TooLong(self.max_length));
         }
         if self.require_letter_and_digit
-            && !(password.chars().any(char::is_alphabetic) && password.chars().any(|c| c.is_ascii_digit()))
+            && !(password.chars().any(char::is_alphabetic)
+                && password.chars().any(|c| c.is_ascii_digit()))
         {
             problems.push(PasswordProblem::NeedsLetterAndDigit);
         }
@@ -80,17 +116,33 @@ mod tests {
 
     #[test]
     fn accepts_a_long_mixed_password_sec_1() {
-        assert!(PasswordPolicy::default().check("Hoa sen nở 2026", "nguyenvana").is_empty());
+        assert!(
+            PasswordPolicy::default()
+                .check("Hoa sen nở 2026", "nguyenvana")
+                .is_empty()
+        );
     }
 
     #[test]
     fn refuses_weak_passwords_sec_1() {
         let p = PasswordPolicy::default();
         assert_eq!(p.check("abc1", "x"), vec![PasswordProblem::TooShort(10)]);
-        assert_eq!(p.check("chichucaichu", "x"), vec![PasswordProblem::NeedsLetterAndDigit]);
-        assert!(p.check("nguyenvana2026", "nguyenvana").contains(&PasswordProblem::ContainsUsername));
-        assert!(p.check("Password123", "x").contains(&PasswordProblem::TooCommon));
-        assert!(p.check(&"a1".repeat(100), "x").contains(&PasswordProblem::TooLong(128)));
+        assert_eq!(
+            p.check("chichucaichu", "x"),
+            vec![PasswordProblem::NeedsLetterAndDigit]
+        );
+        assert!(
+            p.check("nguyenvana2026", "nguyenvana")
+                .contains(&PasswordProblem::ContainsUsername)
+        );
+        assert!(
+            p.check("Password123", "x")
+                .contains(&PasswordProblem::TooCommon)
+        );
+        assert!(
+            p.check(&"a1".repeat(100), "x")
+                .contains(&PasswordProblem::TooLong(128))
+        );
     }
 }
 
@@ -105,17 +157,27 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        LockoutPolicy { max_failures: 5, lock_minutes: 15 }
+        LockoutPolicy {
+            max_failures: 5,
+            lock_minutes: 15,
+        }
     }
 }
 
 impl LockoutPolicy {
     /// After one more failure: the new count and, when the limit is reached, the instant the
     /// lock ends (the count starts again from zero then).
-    pub fn after_failure(&self, failures_before: u32, now: crate::Instant) -> (u32, Option<crate::Instant>) {
+    pub fn after_failure(
+        &self,
+        failures_before: u32,
+        now: crate::Instant,
+    ) -> (u32, Option<crate::Instant>) {
         let failures = failures_before.saturating_add(1);
         if failures >= self.max_failures.max(1) {
-            (0, Some(now + chrono::Duration::minutes(i64::from(self.lock_minutes))))
+            (
+                0,
+                Some(now + chrono::Duration::minutes(i64::from(self.lock_minutes))),
+            )
         } else {
             (failures, None)
         }

@@ -50,10 +50,26 @@ pub enum PhoneError {
 
 /// 11-digit mobile prefixes converted to 10 digits in 2018 (../data/vn_mobile_prefix_conversion_2018.csv).
 pub const PREFIX_CONVERSION_2018: &[(&str, &str)] = &[
-    ("0162", "032"), ("0163", "033"), ("0164", "034"), ("0165", "035"), ("0166", "036"),
-    ("0167", "037"), ("0168", "038"), ("0169", "039"), ("0120", "070"), ("0121", "079"),
-    ("0122", "077"), ("0126", "076"), ("0128", "078"), ("0123", "083"), ("0124", "084"),
-    ("0125", "085"), ("0127", "081"), ("0129", "082"), ("0186", "056"), ("0188", "058"),
+    ("0162", "032"),
+    ("0163", "033"),
+    ("0164", "034"),
+    ("0165", "035"),
+    ("0166", "036"),
+    ("0167", "037"),
+    ("0168", "038"),
+    ("0169", "039"),
+    ("0120", "070"),
+    ("0121", "079"),
+    ("0122", "077"),
+    ("0126", "076"),
+    ("0128", "078"),
+    ("0123", "083"),
+    ("0124", "084"),
+    ("0125", "085"),
+    ("0127", "081"),
+    ("0129", "082"),
+    ("0186", "056"),
+    ("0188", "058"),
     ("0199", "059"),
 ];
 
@@ -66,7 +82,10 @@ impl PhoneNumber {
         if trimmed.is_empty() {
             return Err(PhoneError::Empty);
         }
-        if !trimmed.chars().all(|c| c.is_ascii_digit() || " .-()+\u{a0}".contains(c)) {
+        if !trimmed
+            .chars()
+            .all(|c| c.is_ascii_digit() || " .-()+\u{a0}".contains(c))
+        {
             return Err(PhoneError::BadCharacters);
         }
         let plus = trimmed.contains('+');
@@ -92,7 +111,9 @@ impl PhoneNumber {
             if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
                 return Err(PhoneError::BadInternational);
             }
-            return Ok(PhoneNumber { canonical: format!("+{digits}") });
+            return Ok(PhoneNumber {
+                canonical: format!("+{digits}"),
+            });
         }
         // "84912345678": a gateway form without the plus (but not a 1800/1900 or short number).
         if digits.starts_with("84") && (digits.len() == 11 || digits.len() == 12) {
@@ -102,14 +123,20 @@ impl PhoneNumber {
     }
 
     fn from_national(digits: &str) -> Result<Self, PhoneError> {
-        let service = |d: &str| Ok(PhoneNumber { canonical: d.to_owned() });
+        let service = |d: &str| {
+            Ok(PhoneNumber {
+                canonical: d.to_owned(),
+            })
+        };
         if (digits.starts_with("1800") || digits.starts_with("1900"))
             && (digits.len() == 8 || digits.len() == 10)
         {
             return service(digits);
         }
-        if matches!(digits, "111" | "112" | "113" | "114" | "115" | "116" | "119" | "1022" | "1900" | "18001091")
-        {
+        if matches!(
+            digits,
+            "111" | "112" | "113" | "114" | "115" | "116" | "119" | "1022" | "1900" | "18001091"
+        ) {
             return service(digits);
         }
         if !digits.starts_with('0') {
@@ -122,15 +149,21 @@ impl PhoneNumber {
         let national = &digits[1..];
         let first = national.as_bytes().first().copied().unwrap_or(b'0');
         match (first, digits.len()) {
-            (b'3' | b'5' | b'7' | b'8' | b'9', 10) => Ok(PhoneNumber { canonical: format!("+84{national}") }),
-            (b'2', 11) => Ok(PhoneNumber { canonical: format!("+84{national}") }),
+            (b'3' | b'5' | b'7' | b'8' | b'9', 10) => Ok(PhoneNumber {
+                canonical: format!("+84{national}"),
+            }),
+            (b'2', 11) => Ok(PhoneNumber {
+                canonical: format!("+84{national}"),
+            }),
             (b'1', 11) => {
                 let converted = PREFIX_CONVERSION_2018
                     .iter()
                     .find(|(old, _)| digits.starts_with(old))
                     .map(|(old, new)| format!("{new}{}", &digits[old.len()..]))
                     .ok_or(PhoneError::NotVietnamese)?;
-                Ok(PhoneNumber { canonical: format!("+84{}", &converted[1..]) })
+                Ok(PhoneNumber {
+                    canonical: format!("+84{}", &converted[1..]),
+                })
             }
             _ => Err(PhoneError::NotVietnamese),
         }
@@ -145,7 +178,11 @@ impl PhoneNumber {
     pub fn kind(&self) -> PhoneKind {
         let c = &self.canonical;
         if let Some(n) = c.strip_prefix("+84") {
-            if n.starts_with('2') { PhoneKind::Landline } else { PhoneKind::Mobile }
+            if n.starts_with('2') {
+                PhoneKind::Landline
+            } else {
+                PhoneKind::Mobile
+            }
         } else if c.starts_with('+') {
             PhoneKind::International
         } else if c.starts_with("1800") && c.len() > 4 {
@@ -159,7 +196,10 @@ impl PhoneNumber {
 
     /// Whether the number identifies a person (caller-ID matching ignores the others).
     pub fn is_personal(&self) -> bool {
-        matches!(self.kind(), PhoneKind::Mobile | PhoneKind::Landline | PhoneKind::International)
+        matches!(
+            self.kind(),
+            PhoneKind::Mobile | PhoneKind::Landline | PhoneKind::International
+        )
     }
 
     /// The national form as dialled in Vietnam: `0912345678`.
@@ -255,14 +295,26 @@ mod tests {
     use proptest::prelude::*;
 
     fn canon(s: &str) -> String {
-        PhoneNumber::parse(s).unwrap_or_else(|e| panic!("{s}: {e}")).canonical().to_owned()
+        PhoneNumber::parse(s)
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+            .canonical()
+            .to_owned()
     }
 
     #[test]
     fn accepts_the_ways_people_write_a_mobile() {
-        for s in ["0912345678", "0912 345 678", "0912.345.678", "0912-345-678", "84912345678",
-            "+84912345678", "+84 912 345 678", "(+84) 912-345-678", "0084912345678", "912345678"]
-        {
+        for s in [
+            "0912345678",
+            "0912 345 678",
+            "0912.345.678",
+            "0912-345-678",
+            "84912345678",
+            "+84912345678",
+            "+84 912 345 678",
+            "(+84) 912-345-678",
+            "0084912345678",
+            "912345678",
+        ] {
             assert_eq!(canon(s), "+84912345678", "{s}");
         }
     }
@@ -279,27 +331,54 @@ mod tests {
     #[test]
     fn landlines_service_and_foreign_numbers() {
         let l = PhoneNumber::parse("0296 3123 456").unwrap();
-        assert_eq!((l.canonical(), l.kind()), ("+842963123456", PhoneKind::Landline));
+        assert_eq!(
+            (l.canonical(), l.kind()),
+            ("+842963123456", PhoneKind::Landline)
+        );
         assert_eq!(l.display(), "0296 3123 456");
-        assert_eq!(PhoneNumber::parse("024 3825 1234").unwrap().display(), "024 3825 1234");
+        assert_eq!(
+            PhoneNumber::parse("024 3825 1234").unwrap().display(),
+            "024 3825 1234"
+        );
         let h = PhoneNumber::parse("1800.888.880").unwrap();
-        assert_eq!((h.canonical(), h.kind()), ("1800888880", PhoneKind::TollFree));
+        assert_eq!(
+            (h.canonical(), h.kind()),
+            ("1800888880", PhoneKind::TollFree)
+        );
         assert_eq!(h.display(), "1800 888 880");
         assert!(!h.is_personal());
         assert_eq!(PhoneNumber::parse("113").unwrap().kind(), PhoneKind::Short);
         let f = PhoneNumber::parse("+33 1 23 45 67 89").unwrap();
-        assert_eq!((f.canonical(), f.kind()), ("+33123456789", PhoneKind::International));
+        assert_eq!(
+            (f.canonical(), f.kind()),
+            ("+33123456789", PhoneKind::International)
+        );
     }
 
     #[test]
     fn refuses_what_is_not_a_number() {
         assert_eq!(PhoneNumber::parse(""), Err(PhoneError::Empty));
-        assert_eq!(PhoneNumber::parse("09123abc78"), Err(PhoneError::BadCharacters));
-        assert_eq!(PhoneNumber::parse("0112345678"), Err(PhoneError::NotVietnamese));
-        assert_eq!(PhoneNumber::parse("091234567"), Err(PhoneError::NotVietnamese));
-        assert_eq!(PhoneNumber::parse("09123456789"), Err(PhoneError::NotVietnamese));
+        assert_eq!(
+            PhoneNumber::parse("09123abc78"),
+            Err(PhoneError::BadCharacters)
+        );
+        assert_eq!(
+            PhoneNumber::parse("0112345678"),
+            Err(PhoneError::NotVietnamese)
+        );
+        assert_eq!(
+            PhoneNumber::parse("091234567"),
+            Err(PhoneError::NotVietnamese)
+        );
+        assert_eq!(
+            PhoneNumber::parse("09123456789"),
+            Err(PhoneError::NotVietnamese)
+        );
         assert_eq!(PhoneNumber::parse("12+34"), Err(PhoneError::BadCharacters));
-        assert_eq!(PhoneNumber::parse("+0123"), Err(PhoneError::BadInternational));
+        assert_eq!(
+            PhoneNumber::parse("+0123"),
+            Err(PhoneError::BadInternational)
+        );
     }
 
     #[test]

@@ -33,7 +33,15 @@ pub fn from_micros(us: i64) -> Instant {
     DateTime::from_timestamp_micros(us).unwrap_or_default()
 }
 
-const WEEKDAYS_VI: [&str; 7] = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"];
+const WEEKDAYS_VI: [&str; 7] = [
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ nhật",
+];
 
 /// "Thứ Hai" … "Chủ nhật" for a date.
 pub fn weekday_vi(date: NaiveDate) -> &'static str {
@@ -44,7 +52,12 @@ pub fn weekday_vi(date: NaiveDate) -> &'static str {
 /// The date as written in Vietnamese administrative documents: "ngày 05 tháng 02 năm 2026".
 pub fn date_long_vi(date: NaiveDate) -> String {
     use chrono::Datelike;
-    format!("ngày {:02} tháng {:02} năm {}", date.day(), date.month(), date.year())
+    format!(
+        "ngày {:02} tháng {:02} năm {}",
+        date.day(),
+        date.month(),
+        date.year()
+    )
 }
 
 /// The short Vietnamese date form: "05/02/2026".
@@ -65,12 +78,19 @@ pub fn number_vi(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
     }
     out
+}
+
+/// Where "now" comes from. The domain never reads a clock; the edges (web handlers, the job
+/// runner, the SIP engine) ask one of these and pass the instant in, so tests can move time.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// The current instant.
+    fn now(&self) -> Instant;
 }
 
 #[cfg(test)]
@@ -80,7 +100,10 @@ mod tests {
 
     #[test]
     fn vietnam_round_trip() {
-        let local = NaiveDate::from_ymd_opt(2026, 2, 16).unwrap().and_hms_opt(7, 0, 0).unwrap();
+        let local = NaiveDate::from_ymd_opt(2026, 2, 16)
+            .unwrap()
+            .and_hms_opt(7, 0, 0)
+            .unwrap();
         let t = from_vietnam(local);
         assert_eq!(t.to_rfc3339(), "2026-02-16T00:00:00+00:00");
         assert_eq!(to_vietnam(t), local);
@@ -98,11 +121,4 @@ mod tests {
         assert_eq!(number_vi(999), "999");
         assert_eq!(number_vi(0), "0");
     }
-}
-
-/// Where "now" comes from. The domain never reads a clock; the edges (web handlers, the job
-/// runner, the SIP engine) ask one of these and pass the instant in, so tests can move time.
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    /// The current instant.
-    fn now(&self) -> Instant;
 }

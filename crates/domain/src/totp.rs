@@ -37,12 +37,17 @@ impl TotpSecret {
 
     /// Parse the base32 form that authenticator apps show (spaces and case ignored).
     pub fn from_base32(s: &str) -> Result<Self, TotpError> {
-        let cleaned: String =
-            s.chars().filter(|c| !c.is_whitespace() && *c != '=').collect::<String>().to_uppercase();
+        let cleaned: String = s
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '=')
+            .collect::<String>()
+            .to_uppercase();
         let mut spec = data_encoding::Specification::new();
         spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
         let enc = spec.encoding().map_err(|_| TotpError::BadBase32)?;
-        let bytes = enc.decode(cleaned.as_bytes()).map_err(|_| TotpError::BadBase32)?;
+        let bytes = enc
+            .decode(cleaned.as_bytes())
+            .map_err(|_| TotpError::BadBase32)?;
         Self::from_bytes(bytes)
     }
 
@@ -53,7 +58,8 @@ impl TotpSecret {
 
     /// The HOTP value (RFC 4226) of a counter with `digits` digits.
     pub fn hotp(&self, counter: u64, digits: u32) -> u32 {
-        let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha1> as Mac>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(&counter.to_be_bytes());
         let h = mac.finalize().into_bytes();
         let offset = (h[19] & 0x0f) as usize;
@@ -72,7 +78,12 @@ impl TotpSecret {
     /// Check a code typed by the user at `unix_seconds`, allowing one step of clock skew each
     /// way, and refusing any step at or before `last_used_step` (a code works once).
     /// Returns the step that matched, to be stored as the new `last_used_step`.
-    pub fn verify(&self, code: &str, unix_seconds: i64, last_used_step: Option<u64>) -> Option<u64> {
+    pub fn verify(
+        &self,
+        code: &str,
+        unix_seconds: i64,
+        last_used_step: Option<u64>,
+    ) -> Option<u64> {
         let code = code.trim().replace(' ', "");
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -148,7 +159,10 @@ mod tests {
         let t = 1_700_000_000;
         let code = s.code_at(t);
         let step = s.verify(&code, t + 25, None).expect("accepted within skew");
-        assert!(s.verify(&code, t + 25, Some(step)).is_none(), "a code works once");
+        assert!(
+            s.verify(&code, t + 25, Some(step)).is_none(),
+            "a code works once"
+        );
         assert!(s.verify(&code, t + 120, None).is_none(), "too old");
         assert!(s.verify("12345", t, None).is_none());
         assert!(s.verify("abcdef", t, None).is_none());
@@ -160,6 +174,9 @@ mod tests {
         let b32 = s.to_base32();
         assert_eq!(TotpSecret::from_base32(&b32.to_lowercase()).unwrap(), s);
         assert!(TotpSecret::from_base32("!!!").is_err());
-        assert!(s.otpauth_uri("Tổng đài", "admin").starts_with("otpauth://totp/T%E1%BB%95ng%20%C4%91%C3%A0i:admin?secret="));
+        assert!(
+            s.otpauth_uri("Tổng đài", "admin")
+                .starts_with("otpauth://totp/T%E1%BB%95ng%20%C4%91%C3%A0i:admin?secret=")
+        );
     }
 }

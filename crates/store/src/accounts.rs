@@ -2,8 +2,8 @@
 
 use crate::error::Result;
 use crate::{StoreError, flag, instant, micros};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sqlx::AnyConnection;
 use tongdai_domain::Instant;
 use tongdai_domain::access::{Grant, Principal, Role};
@@ -85,7 +85,8 @@ pub struct NewAccount {
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt_bytes = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt_bytes);
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| StoreError::Invalid(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -95,14 +96,19 @@ pub fn hash_password(password: &str) -> Result<String> {
 /// Check a password against a stored hash; a malformed hash never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// A syntactically valid username: 3–64 characters of a–z, 0–9, `.`, `_`, `-`.
 pub fn validate_username(u: &str) -> std::result::Result<(), String> {
     let ok = (3..=64).contains(&u.len())
-        && u.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+        && u.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
     if ok {
         Ok(())
     } else {
@@ -152,9 +158,15 @@ pub async fn get(c: &mut AnyConnection, id: i64) -> Result<Account> {
 }
 
 /// An account and its password hash by username (for login).
-pub async fn find_for_login(c: &mut AnyConnection, username: &str) -> Result<Option<(Account, String)>> {
+pub async fn find_for_login(
+    c: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<(Account, String)>> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS}, password_hash FROM accounts WHERE username = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&mut *c).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(username)
+        .fetch_optional(&mut *c)
+        .await?;
     match row {
         None => Ok(None),
         Some(row) => {
@@ -191,26 +203,32 @@ pub async fn list_for_agency(c: &mut AnyConnection, agency_id: i64) -> Result<Ve
         .collect())
 }
 
+/// The fields of an account an administrator edits.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    pub display_name: String,
+    pub email: String,
+    pub phone: String,
+    pub tenant_id: Option<i64>,
+    pub active: bool,
+}
+
 /// Change profile fields.
 pub async fn update_profile(
     c: &mut AnyConnection,
     id: i64,
-    display_name: &str,
-    email: &str,
-    phone: &str,
-    tenant_id: Option<i64>,
-    active: bool,
+    p: &Profile,
     now: Instant,
 ) -> Result<()> {
     let n = sqlx::query(
         "UPDATE accounts SET display_name = $1, email = $2, phone = $3, tenant_id = $4, active = $5, \
          updated_at = $6 WHERE id = $7",
     )
-    .bind(display_name)
-    .bind(email)
-    .bind(phone)
-    .bind(tenant_id)
-    .bind(flag(active))
+    .bind(&p.display_name)
+    .bind(&p.email)
+    .bind(&p.phone)
+    .bind(p.tenant_id)
+    .bind(flag(p.active))
     .bind(micros(now))
     .bind(id)
     .execute(&mut *c)
@@ -282,22 +300,37 @@ pub async fn unlock(c: &mut AnyConnection, id: i64) -> Result<()> {
 
 /// The account's grants.
 pub async fn grants(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Grant>> {
-    let rows: Vec<(String, Option<i64>, Option<i64>)> =
-        sqlx::query_as("SELECT role, tenant_id, agency_id FROM account_roles WHERE account_id = $1 ORDER BY id")
-            .bind(account_id)
-            .fetch_all(&mut *c)
-            .await?;
+    let rows: Vec<(String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT role, tenant_id, agency_id FROM account_roles WHERE account_id = $1 ORDER BY id",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *c)
+    .await?;
     rows.into_iter()
         .map(|(role, tenant_id, agency_id)| {
-            let role: Role = role.parse().map_err(|e| StoreError::Corrupt(format!("{e}")))?;
-            Ok(Grant { role, tenant_id, agency_id })
+            let role: Role = role
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("{e}")))?;
+            Ok(Grant {
+                role,
+                tenant_id,
+                agency_id,
+            })
         })
         .collect()
 }
 
 /// Replace the account's grants.
-pub async fn set_grants(c: &mut AnyConnection, account_id: i64, grants: &[Grant], now: Instant) -> Result<()> {
-    sqlx::query("DELETE FROM account_roles WHERE account_id = $1").bind(account_id).execute(&mut *c).await?;
+pub async fn set_grants(
+    c: &mut AnyConnection,
+    account_id: i64,
+    grants: &[Grant],
+    now: Instant,
+) -> Result<()> {
+    sqlx::query("DELETE FROM account_roles WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *c)
+        .await?;
     for g in grants {
         sqlx::query(
             "INSERT INTO account_roles (account_id, role, tenant_id, agency_id, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -332,7 +365,8 @@ pub async fn totp(c: &mut AnyConnection, id: i64) -> Result<Option<(TotpSecret, 
             .await?;
     match row {
         Some((Some(secret), last)) => {
-            let s = TotpSecret::from_base32(&secret).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let s =
+                TotpSecret::from_base32(&secret).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             Ok(Some((s, last.and_then(|l| u64::try_from(l).ok()))))
         }
         _ => Ok(None),
@@ -341,7 +375,11 @@ pub async fn totp(c: &mut AnyConnection, id: i64) -> Result<Option<(TotpSecret, 
 
 /// Store a new (not yet confirmed) TOTP secret; the second factor is enabled by
 /// [`enable_totp`] once the user has typed a valid code.
-pub async fn set_totp_secret(c: &mut AnyConnection, id: i64, secret: Option<&TotpSecret>) -> Result<()> {
+pub async fn set_totp_secret(
+    c: &mut AnyConnection,
+    id: i64,
+    secret: Option<&TotpSecret>,
+) -> Result<()> {
     sqlx::query("UPDATE accounts SET totp_secret = $1, totp_enabled = 0, totp_last_step = NULL WHERE id = $2")
         .bind(secret.map(TotpSecret::to_base32))
         .bind(id)
@@ -372,28 +410,37 @@ pub async fn set_totp_step(c: &mut AnyConnection, id: i64, step: u64) -> Result<
 
 /// Roles for which an administrator requires the second factor.
 pub async fn roles_requiring_totp(c: &mut AnyConnection) -> Result<Vec<Role>> {
-    let rows: Vec<String> = sqlx::query_scalar("SELECT role FROM role_settings WHERE require_totp = 1 ORDER BY role")
-        .fetch_all(&mut *c)
-        .await?;
+    let rows: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM role_settings WHERE require_totp = 1 ORDER BY role")
+            .fetch_all(&mut *c)
+            .await?;
     Ok(rows.into_iter().filter_map(|r| r.parse().ok()).collect())
 }
 
 /// Require (or stop requiring) the second factor for a role.
-pub async fn set_role_requires_totp(c: &mut AnyConnection, role: Role, required: bool, now: Instant) -> Result<()> {
-    let n = sqlx::query("UPDATE role_settings SET require_totp = $1, updated_at = $2 WHERE role = $3")
-        .bind(flag(required))
-        .bind(micros(now))
-        .bind(role.code())
-        .execute(&mut *c)
-        .await?
-        .rows_affected();
-    if n == 0 {
-        sqlx::query("INSERT INTO role_settings (role, require_totp, updated_at) VALUES ($1, $2, $3)")
-            .bind(role.code())
+pub async fn set_role_requires_totp(
+    c: &mut AnyConnection,
+    role: Role,
+    required: bool,
+    now: Instant,
+) -> Result<()> {
+    let n =
+        sqlx::query("UPDATE role_settings SET require_totp = $1, updated_at = $2 WHERE role = $3")
             .bind(flag(required))
             .bind(micros(now))
+            .bind(role.code())
             .execute(&mut *c)
-            .await?;
+            .await?
+            .rows_affected();
+    if n == 0 {
+        sqlx::query(
+            "INSERT INTO role_settings (role, require_totp, updated_at) VALUES ($1, $2, $3)",
+        )
+        .bind(role.code())
+        .bind(flag(required))
+        .bind(micros(now))
+        .execute(&mut *c)
+        .await?;
     }
     Ok(())
 }
@@ -437,7 +484,11 @@ pub async fn create_api_token(
 }
 
 /// The account a live token belongs to (records its use).
-pub async fn account_for_token(c: &mut AnyConnection, secret: &str, now: Instant) -> Result<Option<i64>> {
+pub async fn account_for_token(
+    c: &mut AnyConnection,
+    secret: &str,
+    now: Instant,
+) -> Result<Option<i64>> {
     let hash = crate::sessions::token_hash(secret);
     let row: Option<(i64, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
         "SELECT id, account_id, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
@@ -445,17 +496,33 @@ pub async fn account_for_token(c: &mut AnyConnection, secret: &str, now: Instant
     .bind(&hash)
     .fetch_optional(&mut *c)
     .await?;
-    let Some((id, account, expires, revoked)) = row else { return Ok(None) };
+    let Some((id, account, expires, revoked)) = row else {
+        return Ok(None);
+    };
     if revoked.is_some() || expires.is_some_and(|e| e <= micros(now)) {
         return Ok(None);
     }
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(micros(now)).bind(id).execute(&mut *c).await?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(micros(now))
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
     Ok(Some(account))
 }
 
 /// An account's tokens.
 pub async fn api_tokens(c: &mut AnyConnection, account_id: i64) -> Result<Vec<ApiToken>> {
-    let rows: Vec<(i64, i64, String, String, i64, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(
+    type TokenRow = (
+        i64,
+        i64,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT id, account_id, name, prefix, created_at, last_used_at, expires_at, revoked_at FROM api_tokens \
          WHERE account_id = $1 ORDER BY id DESC",
     )
@@ -478,7 +545,12 @@ pub async fn api_tokens(c: &mut AnyConnection, account_id: i64) -> Result<Vec<Ap
 }
 
 /// Revoke one of an account's tokens.
-pub async fn revoke_api_token(c: &mut AnyConnection, account_id: i64, token_id: i64, now: Instant) -> Result<bool> {
+pub async fn revoke_api_token(
+    c: &mut AnyConnection,
+    account_id: i64,
+    token_id: i64,
+    now: Instant,
+) -> Result<bool> {
     let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND revoked_at IS NULL")
         .bind(micros(now))
         .bind(token_id)

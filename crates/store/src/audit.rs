@@ -41,9 +41,13 @@ impl From<Row> for AuditEntry {
 pub async fn append(c: &mut AnyConnection, e: NewAuditEntry) -> Result<AuditEntry> {
     // A no-op update takes the head row's lock on PostgreSQL (SQLite's write transaction is
     // already exclusive), so concurrent appends queue here and the chain stays linear.
-    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *c).await?;
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *c)
+        .await?;
     let (seq, hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *c).await?;
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await?;
     let entry = e.chain(Some((seq, &hash)));
     sqlx::query(
         "INSERT INTO audit_log (seq, at_us, actor_id, actor_name, action, target, detail, ip, prev_hash, hash) \
@@ -115,7 +119,9 @@ pub enum Verification {
 pub async fn verify(store: &Store) -> Result<Verification> {
     let mut c = store.conn().await?;
     let (head_seq, head_hash): (i64, String) =
-        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *c).await?;
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&mut *c)
+            .await?;
     let mut v = ChainVerifier::default();
     let mut after = 0i64;
     loop {

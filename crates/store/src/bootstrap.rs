@@ -29,7 +29,9 @@ pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
     let mut rng = rand::rng();
     loop {
-        let p: String = (0..20).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+        let p: String = (0..20)
+            .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+            .collect();
         if p.chars().any(|c| c.is_ascii_digit()) && p.chars().any(|c| c.is_ascii_alphabetic()) {
             return p;
         }
@@ -39,14 +41,24 @@ pub fn generate_password() -> String {
 /// Make sure the calendar and the `admin` account exist. `given` is the password from
 /// `TONGDAI_ADMIN_PASSWORD`: it is used when creating the account, and applied to an existing
 /// account whose password differs (the documented recovery path for a lost password).
-pub async fn ensure_admin(store: &Store, given: Option<&str>, now: Instant) -> Result<AdminBootstrap> {
+pub async fn ensure_admin(
+    store: &Store,
+    given: Option<&str>,
+    now: Instant,
+) -> Result<AdminBootstrap> {
     let mut tx = store.begin().await?;
     calendar::ensure_default(&mut tx, now).await?;
     let outcome = match accounts::find_for_login(&mut tx, ADMIN_USERNAME).await? {
         Some((account, hash)) => match given {
             Some(p) if !accounts::verify_password(&hash, p) => {
                 accounts::set_password(&mut tx, account.id, p, false, now).await?;
-                record(&mut tx, account.id, "account.password_from_environment", now).await?;
+                record(
+                    &mut tx,
+                    account.id,
+                    "account.password_from_environment",
+                    now,
+                )
+                .await?;
                 AdminBootstrap::PasswordReset
             }
             _ => AdminBootstrap::Existing,
@@ -73,7 +85,8 @@ pub async fn ensure_admin(store: &Store, given: Option<&str>, now: Instant) -> R
                 now,
             )
             .await?;
-            let grant = Grant::new(Role::Admin, None, None).map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+            let grant = Grant::new(Role::Admin, None, None)
+                .map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
             accounts::set_grants(&mut tx, id, &[grant], now).await?;
             record(&mut tx, id, "account.bootstrap_admin", now).await?;
             outcome

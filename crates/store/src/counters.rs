@@ -6,13 +6,17 @@ use sqlx::AnyConnection;
 
 /// The next value of a counter, starting at 1.
 pub async fn next(c: &mut AnyConnection, name: &str) -> Result<i64> {
-    let v: Option<i64> = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
-        .bind(name)
-        .fetch_optional(&mut *c)
-        .await?;
+    let v: Option<i64> =
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value")
+            .bind(name)
+            .fetch_optional(&mut *c)
+            .await?;
     if let Some(v) = v {
         return Ok(v);
     }
-    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1)").bind(name).execute(&mut *c).await?;
+    sqlx::query("INSERT INTO counters (name, value) VALUES ($1, 1)")
+        .bind(name)
+        .execute(&mut *c)
+        .await?;
     Ok(1)
 }

@@ -122,7 +122,9 @@ fn bad(what: impl Into<String>) -> StoreError {
 /// Whether the database holds no organisation yet.
 pub async fn is_empty(store: &Store) -> Result<bool> {
     let mut c = store.conn().await?;
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(&mut *c).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants")
+        .fetch_one(&mut *c)
+        .await?;
     Ok(n == 0)
 }
 
@@ -142,17 +144,34 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
 
     let mut field_ids = HashMap::new();
     for f in &file.fields {
-        field_ids.insert(f.code.clone(), org::save_field(&mut tx, None, &f.code, &f.name, "", true, now).await?);
+        field_ids.insert(
+            f.code.clone(),
+            org::save_field(&mut tx, None, &f.code, &f.name, "", true, now).await?,
+        );
     }
     for cat in &file.categories {
         let field = cat.field.as_ref().and_then(|f| field_ids.get(f).copied());
-        org::save_category(&mut tx, None, &cat.code, &cat.name, field, &cat.case_kind, true, now).await?;
+        org::save_category(
+            &mut tx,
+            None,
+            &cat.code,
+            &cat.name,
+            field,
+            &cat.case_kind,
+            true,
+            now,
+        )
+        .await?;
     }
 
     let mut tenant_ids = HashMap::new();
     for t in &file.tenants {
-        let unit = org::unit_by_code_on(&mut tx, &t.unit, t.valid_to.unwrap_or(t.valid_from)).await?;
-        let kind: TenantKind = t.kind.parse().map_err(|_| bad(format!("tenant kind {}", t.kind)))?;
+        let unit =
+            org::unit_by_code_on(&mut tx, &t.unit, t.valid_to.unwrap_or(t.valid_from)).await?;
+        let kind: TenantKind = t
+            .kind
+            .parse()
+            .map_err(|_| bad(format!("tenant kind {}", t.kind)))?;
         let validity = Validity::new(t.valid_from, t.valid_to).map_err(|e| bad(e.to_string()))?;
         let id = org::create_tenant(
             &mut tx,
@@ -175,8 +194,18 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
             org::add_hotline(&mut tx, id, number, "Tổng đài hỗ trợ TTHC", validity).await?;
         }
         for p in &t.predecessors {
-            let pid = *tenant_ids.get(p).ok_or_else(|| bad(format!("unknown predecessor {p}")))?;
-            org::add_tenant_lineage(&mut tx, pid, id, LineageKind::Partial, t.valid_from, "NQ 1654/NQ-UBTVQH15").await?;
+            let pid = *tenant_ids
+                .get(p)
+                .ok_or_else(|| bad(format!("unknown predecessor {p}")))?;
+            org::add_tenant_lineage(
+                &mut tx,
+                pid,
+                id,
+                LineageKind::Partial,
+                t.valid_from,
+                "NQ 1654/NQ-UBTVQH15",
+            )
+            .await?;
         }
         tenant_ids.insert(t.code.clone(), id);
         report.tenants += 1;
@@ -184,9 +213,16 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
 
     let mut agency_ids = HashMap::new();
     for a in &file.agencies {
-        let tenant = file.tenants.iter().find(|t| t.code == a.tenant).ok_or_else(|| bad(format!("agency tenant {}", a.tenant)))?;
+        let tenant = file
+            .tenants
+            .iter()
+            .find(|t| t.code == a.tenant)
+            .ok_or_else(|| bad(format!("agency tenant {}", a.tenant)))?;
         let tenant_id = tenant_ids[&a.tenant];
-        let kind: AgencyKind = a.kind.parse().map_err(|_| bad(format!("agency kind {}", a.kind)))?;
+        let kind: AgencyKind = a
+            .kind
+            .parse()
+            .map_err(|_| bad(format!("agency kind {}", a.kind)))?;
         let id = org::create_agency(
             &mut tx,
             &AgencyInput {
@@ -195,7 +231,10 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
                 name: a.name.clone(),
                 kind,
                 parent_id: None,
-                validity: Validity { from: tenant.valid_from, to: tenant.valid_to },
+                validity: Validity {
+                    from: tenant.valid_from,
+                    to: tenant.valid_to,
+                },
                 address: a.address.clone(),
                 phone: String::new(),
                 email: String::new(),
@@ -205,10 +244,15 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
             now,
         )
         .await?;
-        let fields: Vec<i64> = a.fields.iter().filter_map(|f| field_ids.get(f).copied()).collect();
+        let fields: Vec<i64> = a
+            .fields
+            .iter()
+            .filter_map(|f| field_ids.get(f).copied())
+            .collect();
         org::set_agency_fields(&mut tx, id, &fields).await?;
         for (i, ct) in a.contacts.iter().enumerate() {
-            let phone = PhoneNumber::parse(&ct.phone).map_err(|e| bad(format!("{}: {e}", ct.phone)))?;
+            let phone =
+                PhoneNumber::parse(&ct.phone).map_err(|e| bad(format!("{}: {e}", ct.phone)))?;
             let duty = Duty::parse(&ct.duty).ok_or_else(|| bad(format!("duty {}", ct.duty)))?;
             org::add_contact(
                 &mut tx,
@@ -231,17 +275,33 @@ pub async fn seed(store: &Store, demo_password: &str, now: Instant) -> Result<De
         report.agencies += 1;
     }
     for l in &file.agency_lineage {
-        let from = *agency_ids.get(&l.from).ok_or_else(|| bad(format!("lineage from {:?}", l.from)))?;
-        let to = *agency_ids.get(&l.to).ok_or_else(|| bad(format!("lineage to {:?}", l.to)))?;
-        let kind: LineageKind = l.kind.parse().map_err(|_| bad(format!("lineage kind {}", l.kind)))?;
+        let from = *agency_ids
+            .get(&l.from)
+            .ok_or_else(|| bad(format!("lineage from {:?}", l.from)))?;
+        let to = *agency_ids
+            .get(&l.to)
+            .ok_or_else(|| bad(format!("lineage to {:?}", l.to)))?;
+        let kind: LineageKind = l
+            .kind
+            .parse()
+            .map_err(|_| bad(format!("lineage kind {}", l.kind)))?;
         org::add_agency_lineage(&mut tx, from, to, kind, l.effective, &l.legal_basis).await?;
     }
 
     for a in &file.accounts {
-        let role: Role = a.role.parse().map_err(|_| bad(format!("role {}", a.role)))?;
-        let tenant_id = *tenant_ids.get(&a.tenant).ok_or_else(|| bad(format!("account tenant {}", a.tenant)))?;
+        let role: Role = a
+            .role
+            .parse()
+            .map_err(|_| bad(format!("role {}", a.role)))?;
+        let tenant_id = *tenant_ids
+            .get(&a.tenant)
+            .ok_or_else(|| bad(format!("account tenant {}", a.tenant)))?;
         let agency_id = match &a.agency {
-            Some(code) => Some(*agency_ids.get(&(a.tenant.clone(), code.clone())).ok_or_else(|| bad(format!("account agency {code}")))?),
+            Some(code) => Some(
+                *agency_ids
+                    .get(&(a.tenant.clone(), code.clone()))
+                    .ok_or_else(|| bad(format!("account agency {code}")))?,
+            ),
             None => None,
         };
         let id = accounts::create(

@@ -24,7 +24,13 @@ pub struct NewJob {
 impl NewJob {
     /// A job of `kind` due at `run_at`, retried up to 10 times.
     pub fn new(kind: &str, payload: serde_json::Value, run_at: Instant) -> Self {
-        NewJob { kind: kind.to_owned(), payload, run_at, dedupe_key: None, max_attempts: 10 }
+        NewJob {
+            kind: kind.to_owned(),
+            payload,
+            run_at,
+            dedupe_key: None,
+            max_attempts: 10,
+        }
     }
 
     /// Set the de-duplication key.
@@ -97,7 +103,8 @@ pub async fn claim(
 ) -> Result<Vec<Job>> {
     // The status condition is repeated on the outer UPDATE: on PostgreSQL a concurrent worker
     // that waited for the row lock re-checks it against the new row and skips the job.
-    let rows: Vec<(i64, String, String, i64, i64, i64, Option<String>)> = sqlx::query_as(
+    type ClaimedRow = (i64, String, String, i64, i64, i64, Option<String>);
+    let rows: Vec<ClaimedRow> = sqlx::query_as(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
                       OR (status = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT $4) \
@@ -112,15 +119,17 @@ pub async fn claim(
     .await?;
     let mut jobs: Vec<Job> = rows
         .into_iter()
-        .map(|(id, kind, payload, run_at, attempts, max_attempts, dedupe_key)| Job {
-            id,
-            kind,
-            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-            run_at: instant(run_at),
-            attempts,
-            max_attempts,
-            dedupe_key,
-        })
+        .map(
+            |(id, kind, payload, run_at, attempts, max_attempts, dedupe_key)| Job {
+                id,
+                kind,
+                payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+                run_at: instant(run_at),
+                attempts,
+                max_attempts,
+                dedupe_key,
+            },
+        )
         .collect();
     jobs.sort_by_key(|j| (j.run_at, j.id));
     Ok(jobs)
@@ -165,7 +174,11 @@ pub async fn fail(
     .bind(worker)
     .execute(&mut *c)
     .await?;
-    Ok(if final_failure { JobStatus::Failed } else { JobStatus::Pending })
+    Ok(if final_failure {
+        JobStatus::Failed
+    } else {
+        JobStatus::Pending
+    })
 }
 
 /// Cancel pending jobs with a key (e.g. a deadline made moot by an answer).
@@ -183,15 +196,18 @@ pub async fn cancel_by_key(c: &mut AnyConnection, dedupe_key: &str, now: Instant
 
 /// The status of a job.
 pub async fn status(c: &mut AnyConnection, id: i64) -> Result<Option<JobStatus>> {
-    let s: Option<String> =
-        sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1").bind(id).fetch_optional(&mut *c).await?;
+    let s: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
     Ok(s.as_deref().and_then(JobStatus::parse))
 }
 
 /// The earliest run time of a pending job, so a runner can sleep until then.
 pub async fn next_due(c: &mut AnyConnection) -> Result<Option<Instant>> {
-    let v: Option<i64> = sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
-        .fetch_one(&mut *c)
-        .await?;
+    let v: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(run_at) FROM jobs WHERE status = 'pending'")
+            .fetch_one(&mut *c)
+            .await?;
     Ok(v.map(instant))
 }

@@ -105,10 +105,18 @@ impl Store {
                             // WAL lets readers run while one writer writes; NORMAL sync is
                             // durable across application crashes (only an OS crash can lose
                             // the last transactions).
-                            sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                            sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA journal_mode = WAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA synchronous = NORMAL")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA foreign_keys = ON")
+                                .execute(&mut *conn)
+                                .await?;
+                            sqlx::query("PRAGMA busy_timeout = 10000")
+                                .execute(&mut *conn)
+                                .await?;
                             Ok(())
                         })
                     })
@@ -124,7 +132,11 @@ impl Store {
             }
         };
         let writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Store { pool, backend, writer })
+        Ok(Store {
+            pool,
+            backend,
+            writer,
+        })
     }
 
     /// The backend in use.
@@ -150,9 +162,15 @@ impl Store {
             Some(lock) => {
                 let guard = lock.clone().lock_owned().await;
                 let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-                Ok(Tx { tx, _writer: Some(guard) })
+                Ok(Tx {
+                    tx,
+                    _writer: Some(guard),
+                })
             }
-            None => Ok(Tx { tx: self.pool.begin().await?, _writer: None }),
+            None => Ok(Tx {
+                tx: self.pool.begin().await?,
+                _writer: None,
+            }),
         }
     }
 
@@ -169,14 +187,16 @@ impl Store {
 
 /// Make sure the SQLite file can be created: add `mode=rwc` and create the directory.
 fn sqlite_url_with_create(url: &str) -> Result<String, StoreError> {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(dir) = Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(dir.display().to_string(), e))?;
-            }
-        }
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(dir) = Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io(dir.display().to_string(), e))?;
     }
     let query = if query.contains("mode=") {
         query.to_owned()
@@ -215,18 +235,6 @@ pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert_eq!(redact_url("postgres://u:secret@host/db"), "postgres://u:***@host/db");
-        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
-        assert_eq!(sqlite_url_with_create("sqlite::memory:").unwrap(), "sqlite://:memory:?mode=rwc");
-    }
-}
-
 /// The search key of a name: Vietnamese folded to plain lower-case letters (no diacritics,
 /// đ → d). Interim: to be replaced by `tongdai_domain::text`'s folding.
 pub fn fold(s: &str) -> String {
@@ -239,4 +247,22 @@ pub fn fold(s: &str) -> String {
         })
         .collect::<String>()
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            redact_url("postgres://u:secret@host/db"),
+            "postgres://u:***@host/db"
+        );
+        assert_eq!(redact_url("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            sqlite_url_with_create("sqlite::memory:").unwrap(),
+            "sqlite://:memory:?mode=rwc"
+        );
+    }
 }

@@ -17,16 +17,24 @@ pub fn date_text(d: NaiveDate) -> String {
 
 /// Parse a stored ISO date.
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| StoreError::Corrupt(format!("bad date `{s}`")))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| StoreError::Corrupt(format!("bad date `{s}`")))
 }
 
 fn validity(from: &str, to: Option<&str>) -> Result<Validity> {
-    Ok(Validity { from: parse_date(from)?, to: to.map(parse_date).transpose()? })
+    Ok(Validity {
+        from: parse_date(from)?,
+        to: to.map(parse_date).transpose()?,
+    })
 }
 
 fn map_unique(e: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
     let e = StoreError::from(e);
-    if e.is_unique_violation() { StoreError::Conflict(what()) } else { e }
+    if e.is_unique_violation() {
+        StoreError::Conflict(what())
+    } else {
+        e
+    }
 }
 
 // ---------------------------------------------------------------- tenants
@@ -63,7 +71,21 @@ pub struct TenantInput {
     pub website: String,
 }
 
-type TenantRow = (i64, String, String, String, Option<i64>, Option<i64>, i64, String, Option<String>, String, String, String, String);
+type TenantRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
 const TENANT_COLUMNS: &str = "id, code, name, kind, parent_id, admin_unit_id, calendar_id, valid_from, valid_to, address, email, website, settings";
 
 fn tenant_from(r: TenantRow) -> Result<Tenant> {
@@ -71,7 +93,10 @@ fn tenant_from(r: TenantRow) -> Result<Tenant> {
         id: r.0,
         code: r.1,
         name: r.2,
-        kind: r.3.parse().map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
+        kind: r
+            .3
+            .parse()
+            .map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
         parent_id: r.4,
         admin_unit_id: r.5,
         calendar_id: r.6,
@@ -79,28 +104,41 @@ fn tenant_from(r: TenantRow) -> Result<Tenant> {
         address: r.9,
         email: r.10,
         website: r.11,
-        settings: serde_json::from_str(&r.12).unwrap_or(serde_json::Value::Object(Default::default())),
+        settings: serde_json::from_str(&r.12)
+            .unwrap_or(serde_json::Value::Object(Default::default())),
     })
 }
 
 /// Every tenant, parents before children, by name.
 pub async fn tenants(c: &mut AnyConnection) -> Result<Vec<Tenant>> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY COALESCE(parent_id, 0), valid_from, name");
-    let rows: Vec<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
+    let sql = format!(
+        "SELECT {TENANT_COLUMNS} FROM tenants ORDER BY COALESCE(parent_id, 0), valid_from, name"
+    );
+    let rows: Vec<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
     rows.into_iter().map(tenant_from).collect()
 }
 
 /// One tenant.
 pub async fn tenant(c: &mut AnyConnection, id: i64) -> Result<Tenant> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE id = $1");
-    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await?;
-    row.map(tenant_from).transpose()?.ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))
+    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(tenant_from)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("tenant {id}")))
 }
 
 /// A tenant by code.
 pub async fn tenant_by_code(c: &mut AnyConnection, code: &str) -> Result<Option<Tenant>> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM tenants WHERE code = $1");
-    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).fetch_optional(&mut *c).await?;
+    let row: Option<TenantRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .fetch_optional(&mut *c)
+        .await?;
     row.map(tenant_from).transpose()
 }
 
@@ -128,11 +166,18 @@ pub async fn create_tenant(c: &mut AnyConnection, t: &TenantInput, now: Instant)
 }
 
 /// Update a tenant. A tenant cannot become its own ancestor.
-pub async fn update_tenant(c: &mut AnyConnection, id: i64, t: &TenantInput, now: Instant) -> Result<()> {
-    if let Some(parent) = t.parent_id {
-        if tenant_path(c, parent).await?.contains(&id) {
-            return Err(StoreError::Invalid("Đơn vị cấp trên không được là chính nó hoặc đơn vị cấp dưới của nó.".into()));
-        }
+pub async fn update_tenant(
+    c: &mut AnyConnection,
+    id: i64,
+    t: &TenantInput,
+    now: Instant,
+) -> Result<()> {
+    if let Some(parent) = t.parent_id
+        && tenant_path(c, parent).await?.contains(&id)
+    {
+        return Err(StoreError::Invalid(
+            "Đơn vị cấp trên không được là chính nó hoặc đơn vị cấp dưới của nó.".into(),
+        ));
     }
     let n = sqlx::query(
         "UPDATE tenants SET code = $1, name = $2, kind = $3, parent_id = $4, admin_unit_id = $5, calendar_id = $6, \
@@ -162,7 +207,12 @@ pub async fn update_tenant(c: &mut AnyConnection, id: i64, t: &TenantInput, now:
 }
 
 /// Replace a tenant's settings document.
-pub async fn set_tenant_settings(c: &mut AnyConnection, id: i64, settings: &serde_json::Value, now: Instant) -> Result<()> {
+pub async fn set_tenant_settings(
+    c: &mut AnyConnection,
+    id: i64,
+    settings: &serde_json::Value,
+    now: Instant,
+) -> Result<()> {
     sqlx::query("UPDATE tenants SET settings = $1, updated_at = $2 WHERE id = $3")
         .bind(settings.to_string())
         .bind(micros(now))
@@ -178,7 +228,10 @@ pub async fn tenant_path(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
     let mut current = id;
     while path.len() < 16 {
         let parent: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT parent_id FROM tenants WHERE id = $1").bind(current).fetch_optional(&mut *c).await?;
+            sqlx::query_scalar("SELECT parent_id FROM tenants WHERE id = $1")
+                .bind(current)
+                .fetch_optional(&mut *c)
+                .await?;
         match parent.flatten() {
             Some(p) if !path.contains(&p) => {
                 path.push(p);
@@ -192,12 +245,19 @@ pub async fn tenant_path(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
 
 /// The tenant and every tenant below it.
 pub async fn tenant_subtree(c: &mut AnyConnection, id: i64) -> Result<Vec<i64>> {
-    let all: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM tenants").fetch_all(&mut *c).await?;
+    let all: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, parent_id FROM tenants")
+        .fetch_all(&mut *c)
+        .await?;
     let mut out = vec![id];
     let mut i = 0;
     while i < out.len() {
         let parent = out[i];
-        out.extend(all.iter().filter(|(_, p)| *p == Some(parent)).map(|(id, _)| *id).filter(|id| *id != parent));
+        out.extend(
+            all.iter()
+                .filter(|(_, p)| *p == Some(parent))
+                .map(|(id, _)| *id)
+                .filter(|id| *id != parent),
+        );
         i += 1;
     }
     out.dedup();
@@ -243,14 +303,18 @@ async fn lineage_rows(c: &mut AnyConnection, table: &'static str, id: i64) -> Re
     let sql = format!(
         "SELECT {a}, {b}, kind, effective_date, legal_basis FROM {table} WHERE {a} = $1 OR {b} = $1 ORDER BY effective_date"
     );
-    let rows: Vec<(i64, i64, String, String, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_all(&mut *c).await?;
+    let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(&mut *c)
+        .await?;
     rows.into_iter()
         .map(|(p, s, k, d, l)| {
             Ok(Lineage {
                 predecessor_id: p,
                 successor_id: s,
-                kind: k.parse().map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
+                kind: k.parse().map_err(|e: tongdai_domain::org::OrgError| {
+                    StoreError::Corrupt(e.to_string())
+                })?,
                 effective: parse_date(&d)?,
                 legal_basis: l,
             })
@@ -287,13 +351,25 @@ pub async fn hotlines(c: &mut AnyConnection, tenant_id: Option<i64>) -> Result<V
     .await?;
     rows.into_iter()
         .map(|(id, tenant_id, number, label, f, t)| {
-            Ok(Hotline { id, tenant_id, number, label, validity: validity(&f, t.as_deref())? })
+            Ok(Hotline {
+                id,
+                tenant_id,
+                number,
+                label,
+                validity: validity(&f, t.as_deref())?,
+            })
         })
         .collect()
 }
 
 /// Add a hotline number to a tenant.
-pub async fn add_hotline(c: &mut AnyConnection, tenant_id: i64, number: &str, label: &str, v: Validity) -> Result<i64> {
+pub async fn add_hotline(
+    c: &mut AnyConnection,
+    tenant_id: i64,
+    number: &str,
+    label: &str,
+    v: Validity,
+) -> Result<i64> {
     sqlx::query_scalar(
         "INSERT INTO hotline_numbers (tenant_id, number, label, valid_from, valid_to) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -309,12 +385,20 @@ pub async fn add_hotline(c: &mut AnyConnection, tenant_id: i64, number: &str, la
 
 /// End a hotline number's validity.
 pub async fn end_hotline(c: &mut AnyConnection, id: i64, last_day: NaiveDate) -> Result<()> {
-    sqlx::query("UPDATE hotline_numbers SET valid_to = $1 WHERE id = $2").bind(date_text(last_day)).bind(id).execute(&mut *c).await?;
+    sqlx::query("UPDATE hotline_numbers SET valid_to = $1 WHERE id = $2")
+        .bind(date_text(last_day))
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
 /// The tenant a hotline number belongs to on a date.
-pub async fn tenant_for_number(c: &mut AnyConnection, number: &str, on: NaiveDate) -> Result<Option<i64>> {
+pub async fn tenant_for_number(
+    c: &mut AnyConnection,
+    number: &str,
+    on: NaiveDate,
+) -> Result<Option<i64>> {
     let d = date_text(on);
     Ok(sqlx::query_scalar(
         "SELECT tenant_id FROM hotline_numbers WHERE number = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) \
@@ -348,7 +432,10 @@ pub struct Agency {
 impl Agency {
     /// Where the agency's data lives, for access checks.
     pub fn target(&self, tenant_path: Vec<i64>) -> Target {
-        Target { tenant_path, agency_id: Some(self.id) }
+        Target {
+            tenant_path,
+            agency_id: Some(self.id),
+        }
     }
 }
 
@@ -368,9 +455,22 @@ pub struct AgencyInput {
     pub is_coordinator: bool,
 }
 
-type AgencyRow = (i64, i64, String, String, String, Option<i64>, String, Option<String>, String, String, String, String, i64);
-const AGENCY_COLUMNS: &str =
-    "id, tenant_id, code, name, kind, parent_id, valid_from, valid_to, address, phone, email, dvc_code, is_coordinator";
+type AgencyRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
+const AGENCY_COLUMNS: &str = "id, tenant_id, code, name, kind, parent_id, valid_from, valid_to, address, phone, email, dvc_code, is_coordinator";
 
 fn agency_from(r: AgencyRow) -> Result<Agency> {
     Ok(Agency {
@@ -378,7 +478,10 @@ fn agency_from(r: AgencyRow) -> Result<Agency> {
         tenant_id: r.1,
         code: r.2,
         name: r.3,
-        kind: r.4.parse().map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
+        kind: r
+            .4
+            .parse()
+            .map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
         parent_id: r.5,
         validity: validity(&r.6, r.7.as_deref())?,
         address: r.8,
@@ -391,20 +494,35 @@ fn agency_from(r: AgencyRow) -> Result<Agency> {
 
 /// Agencies of some tenants (`None` = all), by tenant and name.
 pub async fn agencies(c: &mut AnyConnection, tenants: Option<&[i64]>) -> Result<Vec<Agency>> {
-    let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies ORDER BY tenant_id, valid_to IS NOT NULL, name");
-    let rows: Vec<AgencyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?;
-    let all = rows.into_iter().map(agency_from).collect::<Result<Vec<_>>>()?;
+    let sql = format!(
+        "SELECT {AGENCY_COLUMNS} FROM agencies ORDER BY tenant_id, valid_to IS NOT NULL, name"
+    );
+    let rows: Vec<AgencyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *c)
+        .await?;
+    let all = rows
+        .into_iter()
+        .map(agency_from)
+        .collect::<Result<Vec<_>>>()?;
     Ok(match tenants {
         None => all,
-        Some(ids) => all.into_iter().filter(|a| ids.contains(&a.tenant_id)).collect(),
+        Some(ids) => all
+            .into_iter()
+            .filter(|a| ids.contains(&a.tenant_id))
+            .collect(),
     })
 }
 
 /// One agency.
 pub async fn agency(c: &mut AnyConnection, id: i64) -> Result<Agency> {
     let sql = format!("SELECT {AGENCY_COLUMNS} FROM agencies WHERE id = $1");
-    let row: Option<AgencyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await?;
-    row.map(agency_from).transpose()?.ok_or_else(|| StoreError::NotFound(format!("agency {id}")))
+    let row: Option<AgencyRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(agency_from)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("agency {id}")))
 }
 
 /// Create an agency.
@@ -432,7 +550,12 @@ pub async fn create_agency(c: &mut AnyConnection, a: &AgencyInput, now: Instant)
 }
 
 /// Update an agency.
-pub async fn update_agency(c: &mut AnyConnection, id: i64, a: &AgencyInput, now: Instant) -> Result<()> {
+pub async fn update_agency(
+    c: &mut AnyConnection,
+    id: i64,
+    a: &AgencyInput,
+    now: Instant,
+) -> Result<()> {
     let n = sqlx::query(
         "UPDATE agencies SET tenant_id = $1, code = $2, name = $3, kind = $4, parent_id = $5, valid_from = $6, valid_to = $7, \
          address = $8, phone = $9, email = $10, dvc_code = $11, is_coordinator = $12, updated_at = $13 WHERE id = $14",
@@ -471,7 +594,9 @@ pub async fn add_agency_lineage(
     legal_basis: &str,
 ) -> Result<()> {
     if predecessor == successor {
-        return Err(StoreError::Invalid("Một cơ quan không thể kế thừa chính nó.".into()));
+        return Err(StoreError::Invalid(
+            "Một cơ quan không thể kế thừa chính nó.".into(),
+        ));
     }
     sqlx::query("INSERT INTO agency_lineage (predecessor_id, successor_id, kind, effective_date, legal_basis) VALUES ($1, $2, $3, $4, $5)")
         .bind(predecessor)
@@ -492,15 +617,24 @@ pub async fn agency_lineage(c: &mut AnyConnection, id: i64) -> Result<Vec<Lineag
 
 /// The fields an agency is competent for.
 pub async fn agency_field_ids(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT field_id FROM agency_fields WHERE agency_id = $1 ORDER BY field_id")
-        .bind(agency_id)
-        .fetch_all(&mut *c)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "SELECT field_id FROM agency_fields WHERE agency_id = $1 ORDER BY field_id",
+    )
+    .bind(agency_id)
+    .fetch_all(&mut *c)
+    .await?)
 }
 
 /// Replace the fields an agency is competent for.
-pub async fn set_agency_fields(c: &mut AnyConnection, agency_id: i64, field_ids: &[i64]) -> Result<()> {
-    sqlx::query("DELETE FROM agency_fields WHERE agency_id = $1").bind(agency_id).execute(&mut *c).await?;
+pub async fn set_agency_fields(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    field_ids: &[i64],
+) -> Result<()> {
+    sqlx::query("DELETE FROM agency_fields WHERE agency_id = $1")
+        .bind(agency_id)
+        .execute(&mut *c)
+        .await?;
     for f in field_ids {
         sqlx::query("INSERT INTO agency_fields (agency_id, field_id) VALUES ($1, $2)")
             .bind(agency_id)
@@ -586,7 +720,18 @@ pub struct ContactInput {
 
 /// The contacts of an agency, active first.
 pub async fn contacts(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<Contact>> {
-    let rows: Vec<(i64, i64, Option<i64>, String, String, String, String, i64, i64)> = sqlx::query_as(
+    type ContactRow = (
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        i64,
+    );
+    let rows: Vec<ContactRow> = sqlx::query_as(
         "SELECT id, agency_id, account_id, name, title, phone, duty, sort_order, active FROM agency_contacts \
          WHERE agency_id = $1 ORDER BY active DESC, sort_order, id",
     )
@@ -602,7 +747,8 @@ pub async fn contacts(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<Conta
                 name: r.3,
                 title: r.4,
                 phone: r.5,
-                duty: Duty::parse(&r.6).ok_or_else(|| StoreError::Corrupt(format!("bad duty {}", r.6)))?,
+                duty: Duty::parse(&r.6)
+                    .ok_or_else(|| StoreError::Corrupt(format!("bad duty {}", r.6)))?,
                 sort_order: r.7,
                 active: r.8 != 0,
             })
@@ -613,7 +759,10 @@ pub async fn contacts(c: &mut AnyConnection, agency_id: i64) -> Result<Vec<Conta
 /// One contact.
 pub async fn contact(c: &mut AnyConnection, id: i64) -> Result<Contact> {
     let agency_id: Option<i64> =
-        sqlx::query_scalar("SELECT agency_id FROM agency_contacts WHERE id = $1").bind(id).fetch_optional(&mut *c).await?;
+        sqlx::query_scalar("SELECT agency_id FROM agency_contacts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await?;
     let agency_id = agency_id.ok_or_else(|| StoreError::NotFound(format!("contact {id}")))?;
     contacts(c, agency_id)
         .await?
@@ -623,7 +772,12 @@ pub async fn contact(c: &mut AnyConnection, id: i64) -> Result<Contact> {
 }
 
 /// Add a contact to an agency.
-pub async fn add_contact(c: &mut AnyConnection, agency_id: i64, x: &ContactInput, now: Instant) -> Result<i64> {
+pub async fn add_contact(
+    c: &mut AnyConnection,
+    agency_id: i64,
+    x: &ContactInput,
+    now: Instant,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO agency_contacts (agency_id, account_id, name, title, phone, duty, sort_order, active, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -642,7 +796,12 @@ pub async fn add_contact(c: &mut AnyConnection, agency_id: i64, x: &ContactInput
 }
 
 /// Update a contact.
-pub async fn update_contact(c: &mut AnyConnection, id: i64, x: &ContactInput, now: Instant) -> Result<()> {
+pub async fn update_contact(
+    c: &mut AnyConnection,
+    id: i64,
+    x: &ContactInput,
+    now: Instant,
+) -> Result<()> {
     sqlx::query(
         "UPDATE agency_contacts SET account_id = $1, name = $2, title = $3, phone = $4, duty = $5, sort_order = $6, active = $7, \
          updated_at = $8 WHERE id = $9",
@@ -675,11 +834,21 @@ pub struct Field {
 
 /// Every field, by name.
 pub async fn fields(c: &mut AnyConnection) -> Result<Vec<Field>> {
-    let rows: Vec<(i64, String, String, String, i64)> =
-        sqlx::query_as("SELECT id, code, name, description, active FROM fields ORDER BY active DESC, name")
-            .fetch_all(&mut *c)
-            .await?;
-    Ok(rows.into_iter().map(|r| Field { id: r.0, code: r.1, name: r.2, description: r.3, active: r.4 != 0 }).collect())
+    let rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(
+        "SELECT id, code, name, description, active FROM fields ORDER BY active DESC, name",
+    )
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Field {
+            id: r.0,
+            code: r.1,
+            name: r.2,
+            description: r.3,
+            active: r.4 != 0,
+        })
+        .collect())
 }
 
 /// Create or update a field (by id when given).
@@ -741,7 +910,14 @@ pub async fn categories(c: &mut AnyConnection) -> Result<Vec<Category>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Category { id: r.0, code: r.1, name: r.2, field_id: r.3, case_kind: r.4, active: r.5 != 0 })
+        .map(|r| Category {
+            id: r.0,
+            code: r.1,
+            name: r.2,
+            field_id: r.3,
+            case_kind: r.4,
+            active: r.5 != 0,
+        })
         .collect())
 }
 
@@ -817,15 +993,29 @@ pub struct UnitInput {
     pub legal_basis: String,
 }
 
-type UnitRow = (i64, String, String, String, i64, Option<i64>, String, Option<String>, String);
-const UNIT_COLUMNS: &str = "id, code, name, kind, level, parent_id, valid_from, valid_to, legal_basis";
+type UnitRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    String,
+);
+const UNIT_COLUMNS: &str =
+    "id, code, name, kind, level, parent_id, valid_from, valid_to, legal_basis";
 
 fn unit_from(r: UnitRow) -> Result<AdminUnit> {
     Ok(AdminUnit {
         id: r.0,
         code: r.1,
         name: r.2,
-        kind: r.3.parse().map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
+        kind: r
+            .3
+            .parse()
+            .map_err(|e: tongdai_domain::org::OrgError| StoreError::Corrupt(e.to_string()))?,
         level: u8::try_from(r.4).unwrap_or(3),
         parent_id: r.5,
         validity: validity(&r.6, r.7.as_deref())?,
@@ -868,26 +1058,45 @@ pub async fn units(c: &mut AnyConnection, f: &UnitFilter) -> Result<Vec<AdminUni
 /// One unit.
 pub async fn unit(c: &mut AnyConnection, id: i64) -> Result<AdminUnit> {
     let sql = format!("SELECT {UNIT_COLUMNS} FROM admin_units WHERE id = $1");
-    let row: Option<UnitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await?;
-    row.map(unit_from).transpose()?.ok_or_else(|| StoreError::NotFound(format!("admin unit {id}")))
+    let row: Option<UnitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.map(unit_from)
+        .transpose()?
+        .ok_or_else(|| StoreError::NotFound(format!("admin unit {id}")))
 }
 
 /// The unit with a code that is in force on a date (codes are reused across periods).
-pub async fn unit_by_code_on(c: &mut AnyConnection, code: &str, on: NaiveDate) -> Result<Option<AdminUnit>> {
+pub async fn unit_by_code_on(
+    c: &mut AnyConnection,
+    code: &str,
+    on: NaiveDate,
+) -> Result<Option<AdminUnit>> {
     let sql = format!(
         "SELECT {UNIT_COLUMNS} FROM admin_units WHERE code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) \
          ORDER BY valid_from DESC LIMIT 1"
     );
-    let row: Option<UnitRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).bind(date_text(on)).fetch_optional(&mut *c).await?;
+    let row: Option<UnitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .bind(date_text(on))
+        .fetch_optional(&mut *c)
+        .await?;
     row.map(unit_from).transpose()
 }
 
 /// The unit with a code and exact start of validity.
-pub async fn unit_by_code_from(c: &mut AnyConnection, code: &str, from: NaiveDate) -> Result<Option<AdminUnit>> {
+pub async fn unit_by_code_from(
+    c: &mut AnyConnection,
+    code: &str,
+    from: NaiveDate,
+) -> Result<Option<AdminUnit>> {
     let sql = format!("SELECT {UNIT_COLUMNS} FROM admin_units WHERE code = $1 AND valid_from = $2");
-    let row: Option<UnitRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(code).bind(date_text(from)).fetch_optional(&mut *c).await?;
+    let row: Option<UnitRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(code)
+        .bind(date_text(from))
+        .fetch_optional(&mut *c)
+        .await?;
     row.map(unit_from).transpose()
 }
 
@@ -941,7 +1150,11 @@ pub async fn unit_lineage(c: &mut AnyConnection, id: i64) -> Result<Vec<Lineage>
 }
 
 /// The units in force today that an old unit became (follows several reforms).
-pub async fn current_successors(c: &mut AnyConnection, id: i64, today: NaiveDate) -> Result<Vec<AdminUnit>> {
+pub async fn current_successors(
+    c: &mut AnyConnection,
+    id: i64,
+    today: NaiveDate,
+) -> Result<Vec<AdminUnit>> {
     let mut frontier = vec![id];
     let mut seen = vec![id];
     let mut out = Vec::new();
@@ -951,10 +1164,11 @@ pub async fn current_successors(c: &mut AnyConnection, id: i64, today: NaiveDate
             out.push(unit);
             continue;
         }
-        let next: Vec<i64> = sqlx::query_scalar("SELECT new_unit_id FROM unit_lineage WHERE old_unit_id = $1")
-            .bind(u)
-            .fetch_all(&mut *c)
-            .await?;
+        let next: Vec<i64> =
+            sqlx::query_scalar("SELECT new_unit_id FROM unit_lineage WHERE old_unit_id = $1")
+                .bind(u)
+                .fetch_all(&mut *c)
+                .await?;
         for n in next {
             if !seen.contains(&n) {
                 seen.push(n);
@@ -968,5 +1182,7 @@ pub async fn current_successors(c: &mut AnyConnection, id: i64, today: NaiveDate
 
 /// How many units exist.
 pub async fn unit_count(c: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM admin_units").fetch_one(&mut *c).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM admin_units")
+        .fetch_one(&mut *c)
+        .await?)
 }

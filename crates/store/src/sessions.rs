@@ -31,7 +31,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy { idle: chrono::Duration::minutes(60), absolute: chrono::Duration::hours(12) }
+        SessionPolicy {
+            idle: chrono::Duration::minutes(60),
+            absolute: chrono::Duration::hours(12),
+        }
     }
 }
 
@@ -86,7 +89,12 @@ pub async fn create(
 }
 
 /// The live session of a token, extending its idle expiry (never past the absolute limit).
-pub async fn touch(c: &mut AnyConnection, token: &str, policy: SessionPolicy, now: Instant) -> Result<Option<Session>> {
+pub async fn touch(
+    c: &mut AnyConnection,
+    token: &str,
+    policy: SessionPolicy,
+    now: Instant,
+) -> Result<Option<Session>> {
     let hash = token_hash(token);
     let row: Option<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT account_id, csrf_token, mfa_pending, created_at, last_seen_at, expires_at FROM sessions WHERE id_hash = $1",
@@ -94,9 +102,14 @@ pub async fn touch(c: &mut AnyConnection, token: &str, policy: SessionPolicy, no
     .bind(&hash)
     .fetch_optional(&mut *c)
     .await?;
-    let Some((account_id, csrf_token, mfa, created, _seen, expires)) = row else { return Ok(None) };
+    let Some((account_id, csrf_token, mfa, created, _seen, expires)) = row else {
+        return Ok(None);
+    };
     if micros(now) >= expires {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&hash).execute(&mut *c).await?;
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(&hash)
+            .execute(&mut *c)
+            .await?;
         return Ok(None);
     }
     let created_at = instant(created);
@@ -123,32 +136,52 @@ pub async fn touch(c: &mut AnyConnection, token: &str, policy: SessionPolicy, no
 
 /// Mark the second factor as checked.
 pub async fn complete_mfa(c: &mut AnyConnection, id_hash: &str) -> Result<()> {
-    sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = $1").bind(id_hash).execute(&mut *c).await?;
+    sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
 /// End one session (logout).
 pub async fn delete(c: &mut AnyConnection, id_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *c).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }
 
 /// End every session of an account (password change, deactivation).
 pub async fn delete_for_account(c: &mut AnyConnection, account_id: i64) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *c).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
 }
 
 /// Remove expired sessions.
 pub async fn purge_expired(c: &mut AnyConnection, now: Instant) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(micros(now)).execute(&mut *c).await?.rows_affected())
-}
-
-/// End every session of an account but one (after a password change).
-pub async fn delete_for_account_except(c: &mut AnyConnection, account_id: i64, keep_hash: &str) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
-        .bind(account_id)
-        .bind(keep_hash)
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(micros(now))
         .execute(&mut *c)
         .await?
         .rows_affected())
+}
+
+/// End every session of an account but one (after a password change).
+pub async fn delete_for_account_except(
+    c: &mut AnyConnection,
+    account_id: i64,
+    keep_hash: &str,
+) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id_hash <> $2")
+            .bind(account_id)
+            .bind(keep_hash)
+            .execute(&mut *c)
+            .await?
+            .rows_affected(),
+    )
 }

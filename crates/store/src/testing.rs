@@ -26,7 +26,8 @@ pub fn backend() -> Backend {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("TONGDAI_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("TONGDAI_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// An empty database URL (not migrated) plus what keeps it alive.
@@ -40,7 +41,9 @@ pub async fn fresh_url() -> (String, Option<tempfile::TempDir>) {
         Backend::Postgres => {
             sqlx::any::install_default_drivers();
             let admin = pg_admin_url();
-            let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect to the PostgreSQL test server");
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("connect to the PostgreSQL test server");
             let mut bytes = [0u8; 8];
             rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
             let name = format!("tongdai_t_{}", data_encoding::HEXLOWER.encode(&bytes));
@@ -48,7 +51,10 @@ pub async fn fresh_url() -> (String, Option<tempfile::TempDir>) {
                 .execute(&mut conn)
                 .await
                 .expect("create test database");
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
             (format!("{base}/{name}"), None)
         }
     }
@@ -58,9 +64,15 @@ impl TestDb {
     /// A fresh migrated database.
     pub async fn new() -> TestDb {
         let (url, dir) = fresh_url().await;
-        let store = Store::connect(&url).await.expect("connect to the test database");
+        let store = Store::connect(&url)
+            .await
+            .expect("connect to the test database");
         store.migrate().await.expect("migrate the test database");
-        TestDb { store, url, _dir: dir }
+        TestDb {
+            store,
+            url,
+            _dir: dir,
+        }
     }
 }
 
@@ -69,13 +81,17 @@ pub async fn drop_stale_pg_databases() -> Result<u64, sqlx::Error> {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&pg_admin_url()).await?;
     let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tongdai_t_%'").fetch_all(&mut conn).await?;
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'tongdai_t_%'")
+            .fetch_all(&mut conn)
+            .await?;
     let mut n = 0;
     for name in names {
-        if sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-            .execute(&mut conn)
-            .await
-            .is_ok()
+        if sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await
+        .is_ok()
         {
             n += 1;
         }
@@ -88,16 +104,25 @@ impl Drop for TestDb {
         if backend() != Backend::Postgres || std::thread::panicking() {
             return;
         }
-        let Some((_, name)) = self.url.rsplit_once('/') else { return };
+        let Some((_, name)) = self.url.rsplit_once('/') else {
+            return;
+        };
         let name = name.to_owned();
         // Dropping runs outside the test's runtime, on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
             rt.block_on(async move {
                 if let Ok(mut conn) = sqlx::AnyConnection::connect(&pg_admin_url()).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut conn)
-                        .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             });
         })

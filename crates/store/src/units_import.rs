@@ -65,7 +65,11 @@ impl ImportReport {
     pub fn summary_vi(&self) -> String {
         let mut s = format!(
             "{}{} dòng; {} đơn vị mới, {} đơn vị đã có; {} liên kết kế thừa mới; {} dòng lỗi.",
-            if self.dry_run { "[Chạy thử — không lưu] " } else { "" },
+            if self.dry_run {
+                "[Chạy thử — không lưu] "
+            } else {
+                ""
+            },
             self.rows,
             self.units_created,
             self.units_existing,
@@ -73,7 +77,10 @@ impl ImportReport {
             self.problems.len()
         );
         for p in &self.problems {
-            s.push_str(&format!("\n  dòng {}, cột «{}»: {}", p.line, p.field, p.message));
+            s.push_str(&format!(
+                "\n  dòng {}, cột «{}»: {}",
+                p.line, p.field, p.message
+            ));
         }
         s
     }
@@ -84,7 +91,9 @@ impl ImportReport {
 pub enum ImportError {
     #[error("không đọc được tệp CSV: {0}")]
     Csv(#[from] csv::Error),
-    #[error("tiêu đề tệp CSV không được nhận ra: cần bảng chuyển đổi chính thức (Tên Xã mới, Mã Xã mới, …) hoặc các cột code,name")]
+    #[error(
+        "tiêu đề tệp CSV không được nhận ra: cần bảng chuyển đổi chính thức (Tên Xã mới, Mã Xã mới, …) hoặc các cột code,name"
+    )]
     UnknownLayout,
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -104,18 +113,35 @@ fn split_name_code(s: &str) -> Option<(String, String)> {
 }
 
 /// Import a CSV document.
-pub async fn import_csv(store: &Store, data: &[u8], opts: &ImportOptions) -> Result<ImportReport, ImportError> {
+pub async fn import_csv(
+    store: &Store,
+    data: &[u8],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
     // Lines starting with '#' are comments (the reference files carry their sources there).
     let text = String::from_utf8_lossy(data);
     let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new().comment(Some(b'#')).flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = reader.headers()?.iter().map(|h| h.trim().to_owned()).collect();
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()?
+        .iter()
+        .map(|h| h.trim().to_owned())
+        .collect();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let mut tx = store.begin().await?;
-    let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
-    if let (Some(new_name), Some(new_code), Some(old_name), Some(old_code)) =
-        (col("Tên Xã mới"), col("Mã Xã mới"), col("Tên Xã cũ"), col("Mã Xã cũ"))
-    {
+    let mut report = ImportReport {
+        dry_run: opts.dry_run,
+        ..Default::default()
+    };
+    if let (Some(new_name), Some(new_code), Some(old_name), Some(old_code)) = (
+        col("Tên Xã mới"),
+        col("Mã Xã mới"),
+        col("Tên Xã cũ"),
+        col("Mã Xã cũ"),
+    ) {
         let cols = ConversionColumns {
             province: col("Tỉnh, thành phố"),
             new_name,
@@ -183,10 +209,14 @@ struct PlainColumns {
 }
 
 fn problem(field: &str, message: impl Into<String>) -> RowProblem {
-    RowProblem { line: 0, field: field.to_owned(), message: message.into() }
+    RowProblem {
+        line: 0,
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
-fn cell<'a>(r: &'a csv::StringRecord, i: Option<usize>) -> &'a str {
+fn cell(r: &csv::StringRecord, i: Option<usize>) -> &str {
     i.and_then(|i| r.get(i)).map(str::trim).unwrap_or("")
 }
 
@@ -197,7 +227,10 @@ async fn ensure_unit(
     report: &mut ImportReport,
 ) -> Result<i64, RowProblem> {
     let db = |e: StoreError| problem("", format!("lỗi cơ sở dữ liệu: {e}"));
-    if let Some(u) = org::unit_by_code_from(c, &input.code, input.validity.from).await.map_err(db)? {
+    if let Some(u) = org::unit_by_code_from(c, &input.code, input.validity.from)
+        .await
+        .map_err(db)?
+    {
         report.units_existing += 1;
         return Ok(u.id);
     }
@@ -221,23 +254,58 @@ async fn conversion_row(
     let old_code = cell(r, Some(cols.old_code));
     validate_unit_code(new_code, 3).map_err(|e| problem("Mã Xã mới", e.to_string()))?;
     validate_unit_code(old_code, 3).map_err(|e| problem("Mã Xã cũ", e.to_string()))?;
-    let new_kind = UnitKind::from_name(new_name, 3).ok_or_else(|| problem("Tên Xã mới", format!("không nhận ra loại đơn vị của «{new_name}»")))?;
-    let old_kind = UnitKind::from_name(old_name, 3).ok_or_else(|| problem("Tên Xã cũ", format!("không nhận ra loại đơn vị của «{old_name}»")))?;
+    let new_kind = UnitKind::from_name(new_name, 3).ok_or_else(|| {
+        problem(
+            "Tên Xã mới",
+            format!("không nhận ra loại đơn vị của «{new_name}»"),
+        )
+    })?;
+    let old_kind = UnitKind::from_name(old_name, 3).ok_or_else(|| {
+        problem(
+            "Tên Xã cũ",
+            format!("không nhận ra loại đơn vị của «{old_name}»"),
+        )
+    })?;
     let lineage = match cell(r, cols.note).to_lowercase().as_str() {
         "" | "nhập toàn bộ" => LineageKind::Full,
         s if s.contains("một phần") => LineageKind::Partial,
         s if s.contains("toàn bộ") => LineageKind::Full,
-        other => return Err(problem("Ghi chú", format!("không hiểu «{other}» (cần «Nhập toàn bộ» hoặc «Nhập một phần»)"))),
+        other => {
+            return Err(problem(
+                "Ghi chú",
+                format!("không hiểu «{other}» (cần «Nhập toàn bộ» hoặc «Nhập một phần»)"),
+            ));
+        }
     };
-    let new_validity = Validity { from: opts.effective, to: None };
-    let old_validity = Validity { from: opts.old_valid_from, to: Some(last_old_day) };
+    let new_validity = Validity {
+        from: opts.effective,
+        to: None,
+    };
+    let old_validity = Validity {
+        from: opts.old_valid_from,
+        to: Some(last_old_day),
+    };
 
     // The new province (e.g. "Tỉnh An Giang (91)").
     let new_province = match split_name_code(cell(r, cols.province)) {
         Some((name, code)) => {
             validate_unit_code(&code, 1).map_err(|e| problem("Tỉnh, thành phố", e.to_string()))?;
             let kind = UnitKind::from_name(&name, 1).unwrap_or(UnitKind::Tinh);
-            Some(ensure_unit(c, UnitInput { code, name, kind, parent_id: None, validity: new_validity, legal_basis: opts.legal_basis.clone() }, report).await?)
+            Some(
+                ensure_unit(
+                    c,
+                    UnitInput {
+                        code,
+                        name,
+                        kind,
+                        parent_id: None,
+                        validity: new_validity,
+                        legal_basis: opts.legal_basis.clone(),
+                    },
+                    report,
+                )
+                .await?,
+            )
         }
         None => None,
     };
@@ -245,7 +313,21 @@ async fn conversion_row(
         Some((name, code)) => {
             validate_unit_code(&code, 1).map_err(|e| problem("Tỉnh cũ", e.to_string()))?;
             let kind = UnitKind::from_name(&name, 1).unwrap_or(UnitKind::Tinh);
-            Some(ensure_unit(c, UnitInput { code, name, kind, parent_id: None, validity: old_validity, legal_basis: String::new() }, report).await?)
+            Some(
+                ensure_unit(
+                    c,
+                    UnitInput {
+                        code,
+                        name,
+                        kind,
+                        parent_id: None,
+                        validity: old_validity,
+                        legal_basis: String::new(),
+                    },
+                    report,
+                )
+                .await?,
+            )
         }
         None => None,
     };
@@ -253,25 +335,60 @@ async fn conversion_row(
         Some((name, code)) => {
             validate_unit_code(&code, 2).map_err(|e| problem("Quận/huyện", e.to_string()))?;
             let kind = UnitKind::from_name(&name, 2).unwrap_or(UnitKind::Huyen);
-            Some(ensure_unit(c, UnitInput { code, name, kind, parent_id: old_province, validity: old_validity, legal_basis: String::new() }, report).await?)
+            Some(
+                ensure_unit(
+                    c,
+                    UnitInput {
+                        code,
+                        name,
+                        kind,
+                        parent_id: old_province,
+                        validity: old_validity,
+                        legal_basis: String::new(),
+                    },
+                    report,
+                )
+                .await?,
+            )
         }
         None => None,
     };
     let new_unit = ensure_unit(
         c,
-        UnitInput { code: new_code.into(), name: new_name.into(), kind: new_kind, parent_id: new_province, validity: new_validity, legal_basis: opts.legal_basis.clone() },
+        UnitInput {
+            code: new_code.into(),
+            name: new_name.into(),
+            kind: new_kind,
+            parent_id: new_province,
+            validity: new_validity,
+            legal_basis: opts.legal_basis.clone(),
+        },
         report,
     )
     .await?;
     let old_unit = ensure_unit(
         c,
-        UnitInput { code: old_code.into(), name: old_name.into(), kind: old_kind, parent_id: old_district.or(old_province), validity: old_validity, legal_basis: String::new() },
+        UnitInput {
+            code: old_code.into(),
+            name: old_name.into(),
+            kind: old_kind,
+            parent_id: old_district.or(old_province),
+            validity: old_validity,
+            legal_basis: String::new(),
+        },
         report,
     )
     .await?;
-    let created = org::add_unit_lineage(c, old_unit, new_unit, lineage, &opts.legal_basis, opts.effective)
-        .await
-        .map_err(|e| problem("", format!("lỗi cơ sở dữ liệu: {e}")))?;
+    let created = org::add_unit_lineage(
+        c,
+        old_unit,
+        new_unit,
+        lineage,
+        &opts.legal_basis,
+        opts.effective,
+    )
+    .await
+    .map_err(|e| problem("", format!("lỗi cơ sở dữ liệu: {e}")))?;
     if created {
         report.links_created += 1;
     }
@@ -291,15 +408,28 @@ async fn plain_row(
         return Err(problem("name", "tên trống"));
     }
     let kind = match cell(r, cols.kind) {
-        "" => UnitKind::from_name(name, if code.len() == 2 { 1 } else if code.len() == 3 { 2 } else { 3 })
-            .ok_or_else(|| problem("kind", format!("không nhận ra loại đơn vị của «{name}»")))?,
-        k => k.parse().map_err(|_| problem("kind", format!("loại «{k}» không hợp lệ")))?,
+        "" => UnitKind::from_name(
+            name,
+            if code.len() == 2 {
+                1
+            } else if code.len() == 3 {
+                2
+            } else {
+                3
+            },
+        )
+        .ok_or_else(|| problem("kind", format!("không nhận ra loại đơn vị của «{name}»")))?,
+        k => k
+            .parse()
+            .map_err(|_| problem("kind", format!("loại «{k}» không hợp lệ")))?,
     };
     validate_unit_code(code, kind.level()).map_err(|e| problem("code", e.to_string()))?;
     let date = |i: Option<usize>, field: &str| -> Result<Option<NaiveDate>, RowProblem> {
         match cell(r, i) {
             "" => Ok(None),
-            s => NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Some).map_err(|_| problem(field, format!("ngày «{s}» không đúng dạng YYYY-MM-DD"))),
+            s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| problem(field, format!("ngày «{s}» không đúng dạng YYYY-MM-DD"))),
         }
     };
     let from = date(cols.from, "valid_from")?.unwrap_or(opts.old_valid_from);
@@ -311,13 +441,25 @@ async fn plain_row(
             org::unit_by_code_on(c, p, from)
                 .await
                 .map_err(|e| problem("parent_code", e.to_string()))?
-                .ok_or_else(|| problem("parent_code", format!("không có đơn vị cấp trên mã {p} vào ngày {from}")))?
+                .ok_or_else(|| {
+                    problem(
+                        "parent_code",
+                        format!("không có đơn vị cấp trên mã {p} vào ngày {from}"),
+                    )
+                })?
                 .id,
         ),
     };
     ensure_unit(
         c,
-        UnitInput { code: code.into(), name: name.into(), kind, parent_id, validity, legal_basis: cell(r, cols.legal).to_owned() },
+        UnitInput {
+            code: code.into(),
+            name: name.into(),
+            kind,
+            parent_id,
+            validity,
+            legal_basis: cell(r, cols.legal).to_owned(),
+        },
         report,
     )
     .await?;
@@ -330,8 +472,14 @@ mod tests {
 
     #[test]
     fn splits_name_and_code() {
-        assert_eq!(split_name_code("Tỉnh An Giang (91)"), Some(("Tỉnh An Giang".into(), "91".into())));
-        assert_eq!(split_name_code("Huyện Châu Thành (892)"), Some(("Huyện Châu Thành".into(), "892".into())));
+        assert_eq!(
+            split_name_code("Tỉnh An Giang (91)"),
+            Some(("Tỉnh An Giang".into(), "91".into()))
+        );
+        assert_eq!(
+            split_name_code("Huyện Châu Thành (892)"),
+            Some(("Huyện Châu Thành".into(), "892".into()))
+        );
         assert_eq!(split_name_code("An Giang"), None);
     }
 }

@@ -66,7 +66,11 @@ async fn tenant_with_agency(db: &TestDb) -> (i64, i64) {
 #[tokio::test]
 async fn migrations_apply_once() {
     let db = TestDb::new().await;
-    assert_eq!(db.store.migrate().await.unwrap(), 0, "a second run applies nothing");
+    assert_eq!(
+        db.store.migrate().await.unwrap(),
+        0,
+        "a second run applies nothing"
+    );
 }
 
 /// SEC-1: argon2id hashes, lock-out after repeated failures, unique usernames.
@@ -86,7 +90,9 @@ async fn accounts_hash_lock_and_grant_sec_1() {
     };
     let id = accounts::create(&mut tx, &new, t0()).await.unwrap();
     let grant = Grant::new(Role::FocalOfficer, Some(tenant), Some(agency)).unwrap();
-    accounts::set_grants(&mut tx, id, std::slice::from_ref(&grant), t0()).await.unwrap();
+    accounts::set_grants(&mut tx, id, std::slice::from_ref(&grant), t0())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let mut tx = db.store.begin().await.unwrap();
     let dup = accounts::create(&mut tx, &new, t0()).await.unwrap_err();
@@ -94,17 +100,25 @@ async fn accounts_hash_lock_and_grant_sec_1() {
     drop(tx);
 
     let mut c = db.store.conn().await.unwrap();
-    let (account, hash) = accounts::find_for_login(&mut c, "canbo.a").await.unwrap().unwrap();
+    let (account, hash) = accounts::find_for_login(&mut c, "canbo.a")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(accounts::verify_password(&hash, "Mật khẩu dài 2026"));
     assert!(!accounts::verify_password(&hash, "sai mật khẩu 1"));
     assert_eq!(accounts::grants(&mut c, id).await.unwrap(), vec![grant]);
 
-    let policy = LockoutPolicy { max_failures: 3, lock_minutes: 10 };
+    let policy = LockoutPolicy {
+        max_failures: 3,
+        lock_minutes: 10,
+    };
     let mut acc = account;
     let mut locked = None;
     for _ in 0..3 {
-        locked = accounts::record_failure(&mut c, &acc, &policy, t0()).await.unwrap();
+        locked = accounts::record_failure(&mut c, &acc, &policy, t0())
+            .await
+            .unwrap();
         acc = accounts::get(&mut c, id).await.unwrap();
     }
     assert_eq!(locked, Some(t0() + Duration::minutes(10)));
@@ -134,19 +148,39 @@ async fn sessions_slide_and_expire_sec_1() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
-    let policy = sessions::SessionPolicy { idle: Duration::minutes(30), absolute: Duration::hours(2) };
+    let policy = sessions::SessionPolicy {
+        idle: Duration::minutes(30),
+        absolute: Duration::hours(2),
+    };
     let mut c = db.store.conn().await.unwrap();
-    let (token, s) = sessions::create(&mut c, id, false, "127.0.0.1", "test", policy, t0()).await.unwrap();
+    let (token, s) = sessions::create(&mut c, id, false, "127.0.0.1", "test", policy, t0())
+        .await
+        .unwrap();
     assert_ne!(s.id_hash, token, "only the hash is stored");
     let mut now = t0();
     for _ in 0..3 {
         now += Duration::minutes(25);
-        assert!(sessions::touch(&mut c, &token, policy, now).await.unwrap().is_some());
+        assert!(
+            sessions::touch(&mut c, &token, policy, now)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
     // 75 minutes in: still alive thanks to activity; at 2 h 5 min the absolute limit ends it.
     now = t0() + Duration::minutes(125);
-    assert!(sessions::touch(&mut c, &token, policy, now).await.unwrap().is_none());
-    assert!(sessions::touch(&mut c, "forged", policy, t0()).await.unwrap().is_none());
+    assert!(
+        sessions::touch(&mut c, &token, policy, now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        sessions::touch(&mut c, "forged", policy, t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// Audit log (issue 3 point 8): append-only and hash-chained; tampering is detected.
@@ -169,21 +203,43 @@ async fn audit_chain_detects_tampering_sec_3() {
         .await
         .unwrap();
     }
-    assert_eq!(audit::verify(&db.store).await.unwrap(), audit::Verification::Intact { entries: 5 });
+    assert_eq!(
+        audit::verify(&db.store).await.unwrap(),
+        audit::Verification::Intact { entries: 5 }
+    );
     let mut c = db.store.conn().await.unwrap();
     // The application cannot change history.
-    assert!(sqlx::query("UPDATE audit_log SET actor_name = 'x' WHERE seq = 2").execute(&mut *c).await.is_err());
-    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 2").execute(&mut *c).await.is_err());
+    assert!(
+        sqlx::query("UPDATE audit_log SET actor_name = 'x' WHERE seq = 2")
+            .execute(&mut *c)
+            .await
+            .is_err()
+    );
+    assert!(
+        sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+            .execute(&mut *c)
+            .await
+            .is_err()
+    );
     // Someone with owner rights drops the guard and edits a row: the chain shows it.
     match db.store.backend() {
         tongdai_store::Backend::Sqlite => {
-            sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *c).await.unwrap();
+            sqlx::query("DROP TRIGGER audit_log_no_update")
+                .execute(&mut *c)
+                .await
+                .unwrap();
         }
         tongdai_store::Backend::Postgres => {
-            sqlx::query("DROP TRIGGER audit_log_no_update ON audit_log").execute(&mut *c).await.unwrap();
+            sqlx::query("DROP TRIGGER audit_log_no_update ON audit_log")
+                .execute(&mut *c)
+                .await
+                .unwrap();
         }
     }
-    sqlx::query("UPDATE audit_log SET actor_name = 'someone' WHERE seq = 3").execute(&mut *c).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor_name = 'someone' WHERE seq = 3")
+        .execute(&mut *c)
+        .await
+        .unwrap();
     match audit::verify(&db.store).await.unwrap() {
         audit::Verification::Broken(b) => assert!(b.to_string().contains("entry 3"), "{b}"),
         other => panic!("tampering not detected: {other:?}"),
@@ -217,7 +273,10 @@ async fn audit_appends_concurrently() {
     for h in handles {
         h.await.unwrap();
     }
-    assert_eq!(audit::verify(&db.store).await.unwrap(), audit::Verification::Intact { entries: 20 });
+    assert_eq!(
+        audit::verify(&db.store).await.unwrap(),
+        audit::Verification::Intact { entries: 20 }
+    );
 }
 
 /// Durable jobs: de-duplicated by key, leased, re-claimed after a crash, retried, completed once.
@@ -225,25 +284,91 @@ async fn audit_appends_concurrently() {
 async fn jobs_are_durable_and_leased() {
     let db = TestDb::new().await;
     let mut c = db.store.conn().await.unwrap();
-    let job = jobs::NewJob::new("deadline", serde_json::json!({"case": 1}), t0()).dedupe("deadline:1");
+    let job =
+        jobs::NewJob::new("deadline", serde_json::json!({"case": 1}), t0()).dedupe("deadline:1");
     let id = jobs::enqueue(&mut c, &job, t0()).await.unwrap().unwrap();
-    assert_eq!(jobs::enqueue(&mut c, &job, t0()).await.unwrap(), None, "same key: no second job");
-    assert!(jobs::claim(&mut c, "w1", t0() - Duration::seconds(1), Duration::seconds(30), 10).await.unwrap().is_empty(), "not due yet");
-    let claimed = jobs::claim(&mut c, "w1", t0(), Duration::seconds(30), 10).await.unwrap();
+    assert_eq!(
+        jobs::enqueue(&mut c, &job, t0()).await.unwrap(),
+        None,
+        "same key: no second job"
+    );
+    assert!(
+        jobs::claim(
+            &mut c,
+            "w1",
+            t0() - Duration::seconds(1),
+            Duration::seconds(30),
+            10
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "not due yet"
+    );
+    let claimed = jobs::claim(&mut c, "w1", t0(), Duration::seconds(30), 10)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1);
-    assert!(jobs::claim(&mut c, "w2", t0() + Duration::seconds(10), Duration::seconds(30), 10).await.unwrap().is_empty(), "leased");
+    assert!(
+        jobs::claim(
+            &mut c,
+            "w2",
+            t0() + Duration::seconds(10),
+            Duration::seconds(30),
+            10
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "leased"
+    );
     // w1 dies; after the lease w2 takes the job again.
-    let again = jobs::claim(&mut c, "w2", t0() + Duration::seconds(31), Duration::seconds(30), 10).await.unwrap();
+    let again = jobs::claim(
+        &mut c,
+        "w2",
+        t0() + Duration::seconds(31),
+        Duration::seconds(30),
+        10,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 2);
-    assert!(!jobs::complete(&mut c, id, "w1", t0()).await.unwrap(), "a stale worker cannot complete");
-    let st = jobs::fail(&mut c, &again[0], "w2", "smtp down", t0() + Duration::seconds(60), t0()).await.unwrap();
+    assert!(
+        !jobs::complete(&mut c, id, "w1", t0()).await.unwrap(),
+        "a stale worker cannot complete"
+    );
+    let st = jobs::fail(
+        &mut c,
+        &again[0],
+        "w2",
+        "smtp down",
+        t0() + Duration::seconds(60),
+        t0(),
+    )
+    .await
+    .unwrap();
     assert_eq!(st, jobs::JobStatus::Pending);
-    let third = jobs::claim(&mut c, "w3", t0() + Duration::seconds(61), Duration::seconds(30), 10).await.unwrap();
+    let third = jobs::claim(
+        &mut c,
+        "w3",
+        t0() + Duration::seconds(61),
+        Duration::seconds(30),
+        10,
+    )
+    .await
+    .unwrap();
     assert!(jobs::complete(&mut c, id, "w3", t0()).await.unwrap());
     assert_eq!(third.len(), 1);
-    assert_eq!(jobs::status(&mut c, id).await.unwrap(), Some(jobs::JobStatus::Done));
-    assert_eq!(jobs::enqueue(&mut c, &job, t0()).await.unwrap(), None, "a key names one occurrence, even when done");
+    assert_eq!(
+        jobs::status(&mut c, id).await.unwrap(),
+        Some(jobs::JobStatus::Done)
+    );
+    assert_eq!(
+        jobs::enqueue(&mut c, &job, t0()).await.unwrap(),
+        None,
+        "a key names one occurrence, even when done"
+    );
 }
 
 /// Two workers claiming at once never get the same job.
@@ -253,7 +378,13 @@ async fn concurrent_claims_do_not_overlap() {
     {
         let mut c = db.store.conn().await.unwrap();
         for i in 0..50 {
-            jobs::enqueue(&mut c, &jobs::NewJob::new("k", serde_json::json!({ "i": i }), t0()), t0()).await.unwrap();
+            jobs::enqueue(
+                &mut c,
+                &jobs::NewJob::new("k", serde_json::json!({ "i": i }), t0()),
+                t0(),
+            )
+            .await
+            .unwrap();
         }
     }
     let mut handles = Vec::new();
@@ -263,7 +394,9 @@ async fn concurrent_claims_do_not_overlap() {
             let mut got = Vec::new();
             loop {
                 let mut tx = store.begin().await.unwrap();
-                let batch = jobs::claim(&mut tx, &format!("w{w}"), t0(), Duration::seconds(60), 3).await.unwrap();
+                let batch = jobs::claim(&mut tx, &format!("w{w}"), t0(), Duration::seconds(60), 3)
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
                 if batch.is_empty() {
                     break;
@@ -309,26 +442,40 @@ async fn organisation_tree_and_lineage_org_1() {
     )
     .await
     .unwrap();
-    let mut input = org::tenant(&mut tx, commune).await.map(|t| TenantInput {
-        code: t.code,
-        name: t.name,
-        kind: t.kind,
-        parent_id: Some(province),
-        admin_unit_id: t.admin_unit_id,
-        calendar_id: t.calendar_id,
-        validity: t.validity,
-        address: t.address,
-        email: t.email,
-        website: t.website,
-    })
-    .unwrap();
-    org::update_tenant(&mut tx, commune, &input, t0()).await.unwrap();
-    assert_eq!(org::tenant_path(&mut tx, commune).await.unwrap(), vec![commune, province]);
-    assert_eq!(org::tenant_subtree(&mut tx, province).await.unwrap(), vec![province, commune]);
+    let mut input = org::tenant(&mut tx, commune)
+        .await
+        .map(|t| TenantInput {
+            code: t.code,
+            name: t.name,
+            kind: t.kind,
+            parent_id: Some(province),
+            admin_unit_id: t.admin_unit_id,
+            calendar_id: t.calendar_id,
+            validity: t.validity,
+            address: t.address,
+            email: t.email,
+            website: t.website,
+        })
+        .unwrap();
+    org::update_tenant(&mut tx, commune, &input, t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        org::tenant_path(&mut tx, commune).await.unwrap(),
+        vec![commune, province]
+    );
+    assert_eq!(
+        org::tenant_subtree(&mut tx, province).await.unwrap(),
+        vec![province, commune]
+    );
     // No cycles.
     input.parent_id = Some(commune);
     input.code = "tinh".into();
-    assert!(org::update_tenant(&mut tx, province, &input, t0()).await.is_err());
+    assert!(
+        org::update_tenant(&mut tx, province, &input, t0())
+            .await
+            .is_err()
+    );
 
     let phone = PhoneNumber::parse("0912 345 678").unwrap();
     for i in 0..3 {
@@ -372,8 +519,28 @@ async fn organisation_tree_and_lineage_org_1() {
     )
     .await
     .unwrap();
-    org::add_agency_lineage(&mut tx, agency, successor, LineageKind::Rename, d(2026, 1, 1), "QĐ 1/2026").await.unwrap();
-    assert!(org::add_agency_lineage(&mut tx, agency, agency, LineageKind::Rename, d(2026, 1, 1), "").await.is_err());
+    org::add_agency_lineage(
+        &mut tx,
+        agency,
+        successor,
+        LineageKind::Rename,
+        d(2026, 1, 1),
+        "QĐ 1/2026",
+    )
+    .await
+    .unwrap();
+    assert!(
+        org::add_agency_lineage(
+            &mut tx,
+            agency,
+            agency,
+            LineageKind::Rename,
+            d(2026, 1, 1),
+            ""
+        )
+        .await
+        .is_err()
+    );
     let lineage = org::agency_lineage(&mut tx, successor).await.unwrap();
     assert_eq!(lineage.len(), 1);
     assert_eq!(lineage[0].predecessor_id, agency);
@@ -387,27 +554,57 @@ const CONVERSION: &str = include_str!("../demo/chau_thanh_an_giang_2025_conversi
 #[tokio::test]
 async fn imports_the_official_conversion_table_org_1() {
     let db = TestDb::new().await;
-    let r = import_csv(&db.store, CONVERSION.as_bytes(), &ImportOptions::default()).await.unwrap();
+    let r = import_csv(&db.store, CONVERSION.as_bytes(), &ImportOptions::default())
+        .await
+        .unwrap();
     assert!(r.problems.is_empty(), "{}", r.summary_vi());
     assert_eq!(r.rows, 13);
     assert_eq!(r.links_created, 13);
     // 2 provinces (89 old, 91 new), 1 district, 13 old and 5 new communes.
     assert_eq!(r.units_created, 2 + 1 + 13 + 5);
-    let again = import_csv(&db.store, CONVERSION.as_bytes(), &ImportOptions::default()).await.unwrap();
-    assert_eq!((again.units_created, again.links_created), (0, 0), "idempotent");
+    let again = import_csv(&db.store, CONVERSION.as_bytes(), &ImportOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (again.units_created, again.links_created),
+        (0, 0),
+        "idempotent"
+    );
 
     let mut c = db.store.conn().await.unwrap();
     // Code 30619 was Xã Vĩnh Nhuận until 30/6/2025 and is Xã Vĩnh Hanh since.
-    let old = org::unit_by_code_on(&mut c, "30619", d(2024, 1, 1)).await.unwrap().unwrap();
-    let new = org::unit_by_code_on(&mut c, "30619", d(2025, 7, 1)).await.unwrap().unwrap();
+    let old = org::unit_by_code_on(&mut c, "30619", d(2024, 1, 1))
+        .await
+        .unwrap()
+        .unwrap();
+    let new = org::unit_by_code_on(&mut c, "30619", d(2025, 7, 1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(old.name, "Xã Vĩnh Nhuận");
     assert_eq!(new.name, "Xã Vĩnh Hanh");
     // Tân Phú (30622), missing from the machine-generated dvhcvn file, is in Vĩnh An (30604).
-    let tan_phu = org::unit_by_code_on(&mut c, "30622", d(2024, 1, 1)).await.unwrap().unwrap();
-    let now = org::current_successors(&mut c, tan_phu.id, d(2026, 1, 1)).await.unwrap();
-    assert_eq!(now.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), vec!["Xã Vĩnh An"]);
+    let tan_phu = org::unit_by_code_on(&mut c, "30622", d(2024, 1, 1))
+        .await
+        .unwrap()
+        .unwrap();
+    let now = org::current_successors(&mut c, tan_phu.id, d(2026, 1, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        now.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(),
+        vec!["Xã Vĩnh An"]
+    );
     // Search without diacritics.
-    let found = org::units(&mut c, &UnitFilter { name_folded: Some("vinh nhuan".into()), ..Default::default() }).await.unwrap();
+    let found = org::units(
+        &mut c,
+        &UnitFilter {
+            name_folded: Some("vinh nhuan".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(found.len(), 1);
 }
 
@@ -421,16 +618,40 @@ async fn import_reports_bad_rows_and_dry_runs() {
                3058,Xã Sai Mã,xa,91,2025-07-01,\n\
                30590,Xã Ngày Sai,xa,91,01/07/2025,\n\
                30591,Làng Không Rõ,,91,2025-07-01,\n";
-    let dry = import_csv(&db.store, csv.as_bytes(), &ImportOptions { dry_run: true, ..Default::default() }).await.unwrap();
+    let dry = import_csv(
+        &db.store,
+        csv.as_bytes(),
+        &ImportOptions {
+            dry_run: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(dry.units_created, 2);
     assert_eq!(dry.problems.len(), 3);
-    assert_eq!((dry.problems[0].line, dry.problems[0].field.as_str()), (4, "code"));
-    assert_eq!((dry.problems[1].line, dry.problems[1].field.as_str()), (5, "valid_from"));
-    assert_eq!((dry.problems[2].line, dry.problems[2].field.as_str()), (6, "kind"));
+    assert_eq!(
+        (dry.problems[0].line, dry.problems[0].field.as_str()),
+        (4, "code")
+    );
+    assert_eq!(
+        (dry.problems[1].line, dry.problems[1].field.as_str()),
+        (5, "valid_from")
+    );
+    assert_eq!(
+        (dry.problems[2].line, dry.problems[2].field.as_str()),
+        (6, "kind")
+    );
     let mut c = db.store.conn().await.unwrap();
-    assert_eq!(org::unit_count(&mut c).await.unwrap(), 0, "dry run keeps nothing");
+    assert_eq!(
+        org::unit_count(&mut c).await.unwrap(),
+        0,
+        "dry run keeps nothing"
+    );
     drop(c);
-    let real = import_csv(&db.store, csv.as_bytes(), &ImportOptions::default()).await.unwrap();
+    let real = import_csv(&db.store, csv.as_bytes(), &ImportOptions::default())
+        .await
+        .unwrap();
     assert_eq!(real.units_created, 2);
     let mut c = db.store.conn().await.unwrap();
     assert_eq!(org::unit_count(&mut c).await.unwrap(), 2);
@@ -442,28 +663,63 @@ async fn import_reports_bad_rows_and_dry_runs() {
 async fn demo_data_loads_adm_1() {
     let db = TestDb::new().await;
     assert!(demo::is_empty(&db.store).await.unwrap());
-    let r = demo::seed(&db.store, "Demo mật khẩu 2026", t0()).await.unwrap();
+    let r = demo::seed(&db.store, "Demo mật khẩu 2026", t0())
+        .await
+        .unwrap();
     assert!(!demo::is_empty(&db.store).await.unwrap());
     assert_eq!(r.tenants, 7);
     let mut c = db.store.conn().await.unwrap();
     let tenants = org::tenants(&mut c).await.unwrap();
-    let district = tenants.iter().find(|t| t.code == "huyen-chau-thanh").unwrap();
-    let numbers: Vec<String> = org::hotlines(&mut c, Some(district.id)).await.unwrap().into_iter().map(|h| h.number).collect();
+    let district = tenants
+        .iter()
+        .find(|t| t.code == "huyen-chau-thanh")
+        .unwrap();
+    let numbers: Vec<String> = org::hotlines(&mut c, Some(district.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.number)
+        .collect();
     assert_eq!(numbers, vec!["1800888880", "1800888889", "1800888898"]);
     let province = tenants.iter().find(|t| t.code == "tinh-an-giang").unwrap();
-    assert_eq!(org::tenant_for_number(&mut c, "1800888880", d(2024, 5, 1)).await.unwrap(), Some(district.id));
-    assert_eq!(org::tenant_for_number(&mut c, "1800888880", d(2026, 5, 1)).await.unwrap(), Some(province.id));
+    assert_eq!(
+        org::tenant_for_number(&mut c, "1800888880", d(2024, 5, 1))
+            .await
+            .unwrap(),
+        Some(district.id)
+    );
+    assert_eq!(
+        org::tenant_for_number(&mut c, "1800888880", d(2026, 5, 1))
+            .await
+            .unwrap(),
+        Some(province.id)
+    );
     for a in org::agencies(&mut c, None).await.unwrap() {
-        let support = org::contacts(&mut c, a.id).await.unwrap().iter().filter(|x| x.duty.supports_procedures()).count();
+        let support = org::contacts(&mut c, a.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|x| x.duty.supports_procedures())
+            .count();
         assert!(support >= 3, "{} lists {support} support numbers", a.name);
     }
-    let communes: Vec<_> = tenants.iter().filter(|t| t.parent_id == Some(province.id)).collect();
+    let communes: Vec<_> = tenants
+        .iter()
+        .filter(|t| t.parent_id == Some(province.id))
+        .collect();
     assert_eq!(communes.len(), 5);
     for t in communes {
         let l = org::tenant_lineage(&mut c, t.id).await.unwrap();
-        assert!(l.iter().any(|l| l.predecessor_id == district.id), "{} has no lineage", t.name);
+        assert!(
+            l.iter().any(|l| l.predecessor_id == district.id),
+            "{} has no lineage",
+            t.name
+        );
     }
-    let (acc, _) = accounts::find_for_login(&mut c, "canbo.anchau").await.unwrap().unwrap();
+    let (acc, _) = accounts::find_for_login(&mut c, "canbo.anchau")
+        .await
+        .unwrap()
+        .unwrap();
     let grants = accounts::grants(&mut c, acc.id).await.unwrap();
     assert_eq!(grants[0].role, Role::FocalOfficer);
 }
@@ -479,7 +735,11 @@ async fn counters_are_gap_free_within_transactions() {
     assert_eq!(counters::next(&mut tx, "case:2026").await.unwrap(), 3);
     drop(tx); // rolled back
     let mut tx = db.store.begin().await.unwrap();
-    assert_eq!(counters::next(&mut tx, "case:2026").await.unwrap(), 3, "a rolled-back number is not burnt");
+    assert_eq!(
+        counters::next(&mut tx, "case:2026").await.unwrap(),
+        3,
+        "a rolled-back number is not burnt"
+    );
     tx.commit().await.unwrap();
 }
 
@@ -490,15 +750,34 @@ async fn bootstrap_admin_once() {
     use tongdai_store::bootstrap::{AdminBootstrap, ensure_admin};
     let db = TestDb::new().await;
     let first = ensure_admin(&db.store, None, t0()).await.unwrap();
-    let AdminBootstrap::CreatedWithGeneratedPassword(p) = first else { panic!("{first:?}") };
+    let AdminBootstrap::CreatedWithGeneratedPassword(p) = first else {
+        panic!("{first:?}")
+    };
     assert_eq!(p.len(), 20);
-    assert_eq!(ensure_admin(&db.store, None, t0()).await.unwrap(), AdminBootstrap::Existing);
-    assert_eq!(ensure_admin(&db.store, Some(&p), t0()).await.unwrap(), AdminBootstrap::Existing);
-    assert_eq!(ensure_admin(&db.store, Some("Mật khẩu mới 2026"), t0()).await.unwrap(), AdminBootstrap::PasswordReset);
+    assert_eq!(
+        ensure_admin(&db.store, None, t0()).await.unwrap(),
+        AdminBootstrap::Existing
+    );
+    assert_eq!(
+        ensure_admin(&db.store, Some(&p), t0()).await.unwrap(),
+        AdminBootstrap::Existing
+    );
+    assert_eq!(
+        ensure_admin(&db.store, Some("Mật khẩu mới 2026"), t0())
+            .await
+            .unwrap(),
+        AdminBootstrap::PasswordReset
+    );
     let mut c = db.store.conn().await.unwrap();
-    let (acc, hash) = accounts::find_for_login(&mut c, "admin").await.unwrap().unwrap();
+    let (acc, hash) = accounts::find_for_login(&mut c, "admin")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(accounts::verify_password(&hash, "Mật khẩu mới 2026"));
-    assert_eq!(accounts::grants(&mut c, acc.id).await.unwrap()[0].role, Role::Admin);
+    assert_eq!(
+        accounts::grants(&mut c, acc.id).await.unwrap()[0].role,
+        Role::Admin
+    );
 }
 
 /// ADM-4: the calendar is stored whole, versioned, and an edit made on a stale version is refused.
@@ -511,10 +790,23 @@ async fn calendar_versions_guard_concurrent_edits_adm_4() {
     let row = calendar::calendar(&mut c, id).await.unwrap();
     let mut config = row.config.clone();
     // An extra day off declared for 2027 (e.g. a local event).
-    config.declare(DayException::confirmed(d(2027, 3, 8), ExceptionKind::SwapOff, "Nghỉ theo quyết định UBND")).unwrap();
-    let v2 = calendar::save(&mut c, id, &config, row.version, t0()).await.unwrap();
+    config
+        .declare(DayException::confirmed(
+            d(2027, 3, 8),
+            ExceptionKind::SwapOff,
+            "Nghỉ theo quyết định UBND",
+        ))
+        .unwrap();
+    let v2 = calendar::save(&mut c, id, &config, row.version, t0())
+        .await
+        .unwrap();
     assert_eq!(v2, row.version + 1);
-    assert!(calendar::save(&mut c, id, &config, row.version, t0()).await.is_err(), "stale version refused");
+    assert!(
+        calendar::save(&mut c, id, &config, row.version, t0())
+            .await
+            .is_err(),
+        "stale version refused"
+    );
     let (cal, version) = calendar::load(&mut c, id).await.unwrap();
     assert_eq!(version, v2);
     assert!(!cal.is_working_day(d(2027, 3, 8)));

@@ -26,10 +26,15 @@ pub const LANG_COOKIE: &str = "tongdai_lang";
 
 /// A cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then(|| v.to_owned())
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
 }
 
 /// How the request was authenticated.
@@ -89,12 +94,11 @@ impl Ctx {
 }
 
 fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, behind_proxy: bool) -> String {
-    if behind_proxy {
-        if let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-            if let Some(first) = f.split(',').next() {
-                return first.trim().to_owned();
-            }
-        }
+    if behind_proxy
+        && let Some(f) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(first) = f.split(',').next()
+    {
+        return first.trim().to_owned();
     }
     peer.map(|p| p.ip().to_string()).unwrap_or_default()
 }
@@ -102,9 +106,14 @@ fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, behind_proxy: bool) 
 /// Resolve the session or API token of a request. Runs for every route except static files.
 pub async fn load_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let headers = req.headers().clone();
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     let ip = client_ip(&headers, peer, state.settings.behind_proxy);
-    let locale = cookie(&headers, LANG_COOKIE).map(|l| Locale::parse(&l)).unwrap_or_default();
+    let locale = cookie(&headers, LANG_COOKIE)
+        .map(|l| Locale::parse(&l))
+        .unwrap_or_default();
     let user = match resolve_user(&state, &headers).await {
         Ok(u) => u,
         Err(e) => return e.into_response(),
@@ -130,20 +139,36 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
     req.extensions_mut().insert(ctx);
     let mut resp = next.run(req).await;
     if let Some(token) = new_cookie {
-        let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-        if let Ok(v) = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}").parse() {
+        let secure = if state.settings.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(v) =
+            format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}").parse()
+        {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
     }
     resp
 }
 
-async fn resolve_user(state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+async fn resolve_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<CurrentUser>, AppError> {
     let now = state.now();
     let mut c = state.store.conn().await?;
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        let Some(token) = auth.strip_prefix("Bearer ") else { return Ok(None) };
-        let Some(account_id) = accounts::account_for_token(&mut c, token.trim(), now).await? else { return Ok(None) };
+    if let Some(auth) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let Some(token) = auth.strip_prefix("Bearer ") else {
+            return Ok(None);
+        };
+        let Some(account_id) = accounts::account_for_token(&mut c, token.trim(), now).await? else {
+            return Ok(None);
+        };
         let account = accounts::get(&mut c, account_id).await?;
         if !account.active {
             return Ok(None);
@@ -158,8 +183,14 @@ async fn resolve_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Cu
             pending: Pending::None,
         }));
     }
-    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
-    let Some(session) = sessions::touch(&mut c, &token, state.settings.session_policy(), now).await? else { return Ok(None) };
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some(session) =
+        sessions::touch(&mut c, &token, state.settings.session_policy(), now).await?
+    else {
+        return Ok(None);
+    };
     let account = accounts::get(&mut c, session.account_id).await?;
     if !account.active {
         sessions::delete(&mut c, &session.id_hash).await?;
@@ -186,7 +217,10 @@ async fn resolve_user(state: &AppState, headers: &HeaderMap) -> Result<Option<Cu
 }
 
 /// Whether the administrator requires a second factor for one of the principal's roles.
-pub async fn totp_required(c: &mut tongdai_store::AnyConnection, p: &Principal) -> Result<bool, AppError> {
+pub async fn totp_required(
+    c: &mut tongdai_store::AnyConnection,
+    p: &Principal,
+) -> Result<bool, AppError> {
     let required: Vec<Role> = accounts::roles_requiring_totp(c).await?;
     Ok(p.roles().iter().any(|r| required.contains(r)))
 }
@@ -194,7 +228,11 @@ pub async fn totp_required(c: &mut tongdai_store::AnyConnection, p: &Principal) 
 impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Ctx>().cloned().ok_or_else(|| AppError::Internal("request context missing".into()))
+        parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("request context missing".into()))
     }
 }
 
@@ -221,7 +259,11 @@ pub async fn enforce(state: AppState, access: Access, req: Request, next: Next) 
         return AppError::Internal("request context missing".into()).into_response();
     };
     let api = ctx.path.starts_with("/api/");
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let is_get = req.method() == Method::GET;
     let to_login = || -> Response {
         if api {
@@ -245,18 +287,26 @@ pub async fn enforce(state: AppState, access: Access, req: Request, next: Next) 
             None => to_login(),
         },
         Access::Authenticated | Access::Perm(_) => {
-            let Some(user) = &ctx.user else { return to_login() };
+            let Some(user) = &ctx.user else {
+                return to_login();
+            };
             match user.pending {
                 Pending::None => {}
                 Pending::SecondFactor => return Redirect::to("/login/totp").into_response(),
-                Pending::ChangePassword => return Redirect::to("/account/password").into_response(),
+                Pending::ChangePassword => {
+                    return Redirect::to("/account/password").into_response();
+                }
                 Pending::EnrolTotp => return Redirect::to("/account/totp").into_response(),
             }
-            if let Access::Perm(p) = access {
-                if !user.principal.has(p) {
-                    refuse(&state, &ctx, &format!("{p:?}"), "").await;
-                    return if api { crate::error::ApiError::App(AppError::Forbidden).into_response() } else { AppError::Forbidden.into_response() };
-                }
+            if let Access::Perm(p) = access
+                && !user.principal.has(p)
+            {
+                refuse(&state, &ctx, &format!("{p:?}"), "").await;
+                return if api {
+                    crate::error::ApiError::App(AppError::Forbidden).into_response()
+                } else {
+                    AppError::Forbidden.into_response()
+                };
             }
             next.run(req).await
         }
@@ -278,7 +328,9 @@ pub fn urlencode(s: &str) -> String {
 
 /// Record a refusal in the audit log (SEC-3: refusals are audited).
 pub async fn refuse(state: &AppState, ctx: &Ctx, permission: &str, target: &str) {
-    let (id, name) = ctx.user.as_ref().map_or((None, String::new()), |u| (Some(u.account.id), u.account.username.clone()));
+    let (id, name) = ctx.user.as_ref().map_or((None, String::new()), |u| {
+        (Some(u.account.id), u.account.username.clone())
+    });
     let entry = NewAuditEntry {
         at_us: tongdai_store::micros(state.now()),
         actor_id: id,
@@ -294,7 +346,13 @@ pub async fn refuse(state: &AppState, ctx: &Ctx, permission: &str, target: &str)
 }
 
 /// Check that the user may do `p` on a resource at `target`; refusals are audited.
-pub async fn require_at(state: &AppState, ctx: &Ctx, p: Permission, target: &Target, what: &str) -> Result<(), AppError> {
+pub async fn require_at(
+    state: &AppState,
+    ctx: &Ctx,
+    p: Permission,
+    target: &Target,
+    what: &str,
+) -> Result<(), AppError> {
     let user = ctx.user()?;
     if user.principal.allows(p, target) {
         Ok(())
@@ -318,7 +376,9 @@ pub async fn audit_change(
     target: &str,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    let (id, name) = ctx.user.as_ref().map_or((None, String::new()), |u| (Some(u.account.id), u.account.username.clone()));
+    let (id, name) = ctx.user.as_ref().map_or((None, String::new()), |u| {
+        (Some(u.account.id), u.account.username.clone())
+    });
     audit::append(
         c,
         NewAuditEntry {
@@ -349,9 +409,14 @@ impl LoginLimiter {
     /// Count an attempt; false when the address is over the limit.
     pub fn allow(&self, ip: &str) -> bool {
         let now = MonoInstant::now();
-        let Ok(mut map) = self.attempts.lock() else { return true };
+        let Ok(mut map) = self.attempts.lock() else {
+            return true;
+        };
         if map.len() > 10_000 {
-            map.retain(|_, v| v.last().is_some_and(|t| now.duration_since(*t) < Self::WINDOW));
+            map.retain(|_, v| {
+                v.last()
+                    .is_some_and(|t| now.duration_since(*t) < Self::WINDOW)
+            });
         }
         let v = map.entry(ip.to_owned()).or_default();
         v.retain(|t| now.duration_since(*t) < Self::WINDOW);

@@ -43,12 +43,16 @@ fn field_from_urlencoded(body: &[u8]) -> Option<String> {
 }
 
 fn query_token(query: Option<&str>) -> Option<String> {
-    query?.split('&').find_map(|kv| kv.strip_prefix("_csrf=").map(str::to_owned))
+    query?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("_csrf=").map(str::to_owned))
 }
 
 /// The middleware.
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || exempt(req.uri().path()) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || exempt(req.uri().path())
+    {
         return next.run(req).await;
     }
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
@@ -57,12 +61,21 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     if ctx.user.as_ref().is_some_and(|u| u.via == Via::ApiToken) {
         return next.run(req).await;
     }
-    if req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    if req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        == Some("cross-site")
+    {
         crate::auth::refuse(&state, &ctx, "csrf", "cross-site").await;
         return AppError::Forbidden.into_response();
     }
     let expected = ctx.csrf.clone();
-    let header_token = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let query = query_token(req.uri().query());
     let is_form = req
         .headers()
@@ -96,7 +109,10 @@ mod tests {
 
     #[test]
     fn finds_the_token_in_forms_and_queries() {
-        assert_eq!(field_from_urlencoded(b"a=1&_csrf=abc&b=2"), Some("abc".into()));
+        assert_eq!(
+            field_from_urlencoded(b"a=1&_csrf=abc&b=2"),
+            Some("abc".into())
+        );
         assert_eq!(field_from_urlencoded(b"a=1"), None);
         assert_eq!(query_token(Some("x=1&_csrf=tok")), Some("tok".into()));
         assert!(eq("abc", "abc"));

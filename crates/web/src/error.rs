@@ -56,22 +56,37 @@ impl AppError {
 
     fn messages(&self) -> (&'static str, &'static str) {
         match self {
-            AppError::NotFound => ("Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.", "Not found."),
-            AppError::Forbidden => ("Bạn không có quyền truy cập nội dung này.", "You are not allowed to access this."),
+            AppError::NotFound => (
+                "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.",
+                "Not found.",
+            ),
+            AppError::Forbidden => (
+                "Bạn không có quyền truy cập nội dung này.",
+                "You are not allowed to access this.",
+            ),
             AppError::BadRequest(_) => ("Yêu cầu không hợp lệ.", "Bad request."),
             AppError::Conflict(_) => ("Dữ liệu đã thay đổi hoặc bị trùng.", "Conflict."),
-            AppError::TooManyRequests => ("Bạn đã thử quá nhiều lần. Vui lòng thử lại sau.", "Too many requests; try again later."),
+            AppError::TooManyRequests => (
+                "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau.",
+                "Too many requests; try again later.",
+            ),
             AppError::Csrf => (
                 "Biểu mẫu đã hết hạn hoặc không hợp lệ. Vui lòng tải lại trang và thử lại.",
                 "The form expired or is invalid; reload the page and try again.",
             ),
-            AppError::Internal(_) => ("Hệ thống gặp lỗi. Vui lòng thử lại sau.", "Internal error; please try again later."),
+            AppError::Internal(_) => (
+                "Hệ thống gặp lỗi. Vui lòng thử lại sau.",
+                "Internal error; please try again later.",
+            ),
         }
     }
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 impl IntoResponse for AppError {
@@ -117,12 +132,21 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, fields) = match &self {
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Cần đăng nhập hoặc mã truy cập API.".to_owned(), None),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Cần đăng nhập hoặc mã truy cập API.".to_owned(),
+                None,
+            ),
             ApiError::Validation(f) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "validation",
                 "Dữ liệu không hợp lệ.".to_owned(),
-                Some(f.iter().map(|(k, v)| serde_json::json!({"field": k, "message": v})).collect::<Vec<_>>()),
+                Some(
+                    f.iter()
+                        .map(|(k, v)| serde_json::json!({"field": k, "message": v}))
+                        .collect::<Vec<_>>(),
+                ),
             ),
             ApiError::App(e) => {
                 if let AppError::Internal(detail) = e {

@@ -20,7 +20,10 @@ impl FormErrors {
 
     /// The message for a field, or "" (templates show it under the field).
     pub fn get(&self, field: &str) -> &str {
-        self.0.iter().find(|(f, _)| f == field).map_or("", |(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or("", |(_, m)| m.as_str())
     }
 
     /// Whether a field has a problem.
@@ -79,16 +82,24 @@ pub fn date(errors: &mut FormErrors, field: &str, value: &str) -> Option<NaiveDa
 
 /// An optional date.
 pub fn opt_date(errors: &mut FormErrors, field: &str, value: &str) -> Option<NaiveDate> {
-    if value.trim().is_empty() { None } else { date(errors, field, value) }
+    if value.trim().is_empty() {
+        None
+    } else {
+        date(errors, field, value)
+    }
 }
 
 fn parse_date(v: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(v, "%Y-%m-%d").or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y")).ok()
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
+        .ok()
 }
 
 /// A checkbox: present = true.
 pub fn checkbox(value: &Option<String>) -> bool {
-    value.as_deref().is_some_and(|v| !v.is_empty() && v != "0" && v != "off")
+    value
+        .as_deref()
+        .is_some_and(|v| !v.is_empty() && v != "0" && v != "off")
 }
 
 #[cfg(test)]
@@ -98,11 +109,17 @@ mod tests {
     #[test]
     fn parses_fields_with_messages() {
         let mut e = FormErrors::default();
-        assert_eq!(text(&mut e, "name", "  Phòng Tư pháp ", 100), "Phòng Tư pháp");
+        assert_eq!(
+            text(&mut e, "name", "  Phòng Tư pháp ", 100),
+            "Phòng Tư pháp"
+        );
         assert!(e.is_empty());
         text(&mut e, "code", " ", 10);
         assert_eq!(e.get("code"), "Không được để trống.");
-        assert_eq!(date(&mut e, "d", "16/02/2026"), NaiveDate::from_ymd_opt(2026, 2, 16));
+        assert_eq!(
+            date(&mut e, "d", "16/02/2026"),
+            NaiveDate::from_ymd_opt(2026, 2, 16)
+        );
         assert_eq!(date(&mut e, "d2", "2026-02-30"), None);
         assert!(e.has("d2"));
         assert_eq!(opt_id(&mut e, "p", ""), None);

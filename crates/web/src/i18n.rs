@@ -21,7 +21,11 @@ pub enum Locale {
 impl Locale {
     /// From a cookie or form value; anything unknown is Vietnamese.
     pub fn parse(s: &str) -> Locale {
-        if s.eq_ignore_ascii_case("en") { Locale::En } else { Locale::Vi }
+        if s.eq_ignore_ascii_case("en") {
+            Locale::En
+        } else {
+            Locale::Vi
+        }
     }
 
     /// The BCP 47 tag for `<html lang>`.
@@ -45,7 +49,11 @@ fn parse_catalogue(src: &'static str) -> HashMap<String, String> {
 
 fn flatten(prefix: &str, t: &toml::Table, out: &mut HashMap<String, String>) {
     for (k, v) in t {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             toml::Value::String(s) => {
                 out.insert(key, s.clone());

@@ -39,10 +39,21 @@ impl Layout {
         let tr = ctx.tr;
         let mut nav = Vec::new();
         let mut item = |href: String, key: &str| {
-            let active = if href == "/" { ctx.path == "/" } else { ctx.path.starts_with(&href) };
-            nav.push(NavItem { href, label: tr.t(key).to_owned(), active });
+            let active = if href == "/" {
+                ctx.path == "/"
+            } else {
+                ctx.path.starts_with(&href)
+            };
+            nav.push(NavItem {
+                href,
+                label: tr.t(key).to_owned(),
+                active,
+            });
         };
-        let signed_in = ctx.user.as_ref().is_some_and(|u| u.pending == Pending::None);
+        let signed_in = ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.pending == Pending::None);
         if let Some(u) = ctx.user.as_ref().filter(|_| signed_in) {
             let p = &u.principal;
             item("/".into(), "nav.home");
@@ -52,7 +63,10 @@ impl Layout {
             for agency in p.agency_ids() {
                 item(format!("/agencies/{agency}"), "nav.my_agency");
             }
-            if p.has(Permission::OrgManage) || p.has(Permission::AccountsManage) || p.has(Permission::CalendarManage) {
+            if p.has(Permission::OrgManage)
+                || p.has(Permission::AccountsManage)
+                || p.has(Permission::CalendarManage)
+            {
                 item("/admin".into(), "nav.admin");
             } else if p.has(Permission::OrgRead) {
                 item("/admin/units".into(), "nav.units");
@@ -65,7 +79,11 @@ impl Layout {
             tr,
             title,
             csrf: ctx.csrf.clone(),
-            user_name: ctx.user.as_ref().map(|u| u.account.display_name.clone()).unwrap_or_default(),
+            user_name: ctx
+                .user
+                .as_ref()
+                .map(|u| u.account.display_name.clone())
+                .unwrap_or_default(),
             signed_in,
             nav,
             flash,

@@ -18,7 +18,12 @@ pub struct AppState {
 impl AppState {
     /// State over a store with the given settings and clock.
     pub fn new(store: Store, settings: WebSettings, clock: Arc<dyn Clock>) -> Self {
-        AppState { store, settings: Arc::new(settings), clock, login_limiter: Arc::default() }
+        AppState {
+            store,
+            settings: Arc::new(settings),
+            clock,
+            login_limiter: Arc::default(),
+        }
     }
 
     /// The current instant (through the clock, so tests can move time).

@@ -32,7 +32,10 @@ async fn calendar(config: &Config, code: Option<&str>) -> anyhow::Result<Working
     let mut c = store.conn().await?;
     let rows = tongdai_store::calendar::calendars(&mut c).await?;
     let row = match code {
-        Some(code) => rows.into_iter().find(|r| r.code == code).with_context(|| format!("no calendar with code `{code}`"))?,
+        Some(code) => rows
+            .into_iter()
+            .find(|r| r.code == code)
+            .with_context(|| format!("no calendar with code `{code}`"))?,
         None => match rows.into_iter().next() {
             Some(r) => r,
             // A fresh database: the built-in Vietnamese calendar.
@@ -45,7 +48,10 @@ async fn calendar(config: &Config, code: Option<&str>) -> anyhow::Result<Working
 /// Run a calendar command.
 pub async fn run(config: &Config, cmd: Calendar) -> anyhow::Result<ExitCode> {
     match cmd {
-        Calendar::Holidays { year, calendar: code } => {
+        Calendar::Holidays {
+            year,
+            calendar: code,
+        } => {
             if !(1900..=2199).contains(&year) {
                 bail!("year {year} is outside 1900–2199");
             }
@@ -55,10 +61,18 @@ pub async fn run(config: &Config, cmd: Calendar) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Calendar::Due { start, hours, calendar: code } => {
-            let start = DateTime::parse_from_rfc3339(start.trim())
-                .with_context(|| format!("START «{start}» is not an RFC 3339 instant such as 2026-02-27T15:00:00+07:00"))?;
-            let hours = parse_hours(&hours).with_context(|| format!("HOURS «{hours}» is not a number of hours"))?;
+        Calendar::Due {
+            start,
+            hours,
+            calendar: code,
+        } => {
+            let start = DateTime::parse_from_rfc3339(start.trim()).with_context(|| {
+                format!(
+                    "START «{start}» is not an RFC 3339 instant such as 2026-02-27T15:00:00+07:00"
+                )
+            })?;
+            let hours = parse_hours(&hours)
+                .with_context(|| format!("HOURS «{hours}» is not a number of hours"))?;
             let cal = calendar(config, code.as_deref()).await?;
             let due = cal.try_add_working(start.to_utc(), hours)?;
             println!("{}", due.with_timezone(start.offset()).to_rfc3339());

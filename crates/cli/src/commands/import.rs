@@ -29,16 +29,30 @@ pub enum Import {
 /// Run an import; exits with 1 when some rows were refused (the others are imported).
 pub async fn run(config: &Config, cmd: Import) -> anyhow::Result<ExitCode> {
     match cmd {
-        Import::Units { file, dry_run, effective, legal_basis } => {
-            let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Import::Units {
+            file,
+            dry_run,
+            effective,
+            legal_basis,
+        } => {
+            let data =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let store = open_store(config).await?;
-            let mut opts = ImportOptions { dry_run, effective, ..Default::default() };
+            let mut opts = ImportOptions {
+                dry_run,
+                effective,
+                ..Default::default()
+            };
             if let Some(l) = legal_basis {
                 opts.legal_basis = l;
             }
             let report = import_csv(&store, &data, &opts).await?;
             println!("{}", report.summary_vi());
-            Ok(if report.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if report.problems.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
     }
 }

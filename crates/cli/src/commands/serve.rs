@@ -28,23 +28,32 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!(file = %f.display(), "configuration read");
     }
     let listen = args.listen.unwrap_or_else(|| config.listen.clone());
-    let addr: std::net::SocketAddr = listen.parse().with_context(|| format!("--listen «{listen}» is not an address like 127.0.0.1:8080"))?;
-    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create {}", config.data_dir.display()))?;
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .with_context(|| format!("--listen «{listen}» is not an address like 127.0.0.1:8080"))?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create {}", config.data_dir.display()))?;
     let store = open_store(&config).await?;
     tracing::info!(database = %tongdai_store::redact_url(&config.database_url()), "database ready");
     let clock = SystemClock::shared();
     let now = clock.now();
 
-    let given = std::env::var("TONGDAI_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let given = std::env::var("TONGDAI_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
     let admin = bootstrap::ensure_admin(&store, given.as_deref(), now).await?;
     let admin_password = match &admin {
         AdminBootstrap::CreatedWithGeneratedPassword(p) => {
             // Shown once, on the terminal only (never through the log).
-            println!("\n  Tài khoản quản trị / administrator: admin\n  Mật khẩu / password: {p}\n  (chỉ hiển thị một lần — shown once; đặt TONGDAI_ADMIN_PASSWORD để tự chọn)\n");
+            println!(
+                "\n  Tài khoản quản trị / administrator: admin\n  Mật khẩu / password: {p}\n  (chỉ hiển thị một lần — shown once; đặt TONGDAI_ADMIN_PASSWORD để tự chọn)\n"
+            );
             Some(p.clone())
         }
         AdminBootstrap::CreatedWithGivenPassword => {
-            tracing::info!("administrator `admin` created with the password from TONGDAI_ADMIN_PASSWORD");
+            tracing::info!(
+                "administrator `admin` created with the password from TONGDAI_ADMIN_PASSWORD"
+            );
             given.clone()
         }
         AdminBootstrap::PasswordReset => {
@@ -56,25 +65,46 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
     if let Some(p) = &given {
         let problems = config.web.password.check(p, "admin");
         if !problems.is_empty() {
-            tracing::warn!("TONGDAI_ADMIN_PASSWORD does not meet the password policy; change it after logging in");
+            tracing::warn!(
+                "TONGDAI_ADMIN_PASSWORD does not meet the password policy; change it after logging in"
+            );
         }
     }
 
     if config.demo && !args.no_demo && demo::is_empty(&store).await? {
         // Demo staff accounts share the administrator's first password, so nothing about them
         // is guessable from the source code.
-        let demo_password = admin_password.clone().unwrap_or_else(bootstrap::generate_password);
+        let demo_password = admin_password
+            .clone()
+            .unwrap_or_else(bootstrap::generate_password);
         let report = demo::seed(&store, &demo_password, now).await?;
-        tracing::info!(tenants = report.tenants, agencies = report.agencies, contacts = report.contacts, "demo organisation loaded");
+        tracing::info!(
+            tenants = report.tenants,
+            agencies = report.agencies,
+            contacts = report.contacts,
+            "demo organisation loaded"
+        );
         if admin_password.is_none() {
-            println!("  Tài khoản mẫu / demo accounts ({}): mật khẩu / password: {demo_password}\n", report.accounts.join(", "));
+            println!(
+                "  Tài khoản mẫu / demo accounts ({}): mật khẩu / password: {demo_password}\n",
+                report.accounts.join(", ")
+            );
         } else {
-            println!("  Tài khoản mẫu / demo accounts ({}) dùng cùng mật khẩu với admin / share the admin password.\n", report.accounts.join(", "));
+            println!(
+                "  Tài khoản mẫu / demo accounts ({}) dùng cùng mật khẩu với admin / share the admin password.\n",
+                report.accounts.join(", ")
+            );
         }
     }
 
-    let state = tongdai_web::AppState::new(store.clone(), config.web.clone(), clock.clone() as Arc<dyn Clock>);
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    let state = tongdai_web::AppState::new(
+        store.clone(),
+        config.web.clone(),
+        clock.clone() as Arc<dyn Clock>,
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, "web server listening");
     println!("  Tổng đài đang chạy tại / listening on http://{bound}");
@@ -90,7 +120,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -34,12 +34,16 @@ pub struct ContactView {
 
 impl ContactView {
     fn from(c: &org::Contact) -> ContactView {
-        let phone = PhoneNumber::parse(&c.phone).map(|p| p.display()).unwrap_or_else(|_| c.phone.clone());
+        let phone = PhoneNumber::parse(&c.phone)
+            .map(|p| p.display())
+            .unwrap_or_else(|_| c.phone.clone());
         ContactView {
             id: c.id,
             name: c.name.clone(),
             title: c.title.clone(),
-            phone_raw: PhoneNumber::parse(&c.phone).map(|p| p.national()).unwrap_or_else(|_| c.phone.clone()),
+            phone_raw: PhoneNumber::parse(&c.phone)
+                .map(|p| p.national())
+                .unwrap_or_else(|_| c.phone.clone()),
             phone,
             duty: c.duty.label_vi().to_owned(),
             duty_code: c.duty.code().to_owned(),
@@ -79,29 +83,59 @@ struct AgencyPage {
 /// The access target of an agency.
 pub async fn agency_target(state: &AppState, agency: &org::Agency) -> Result<Target, AppError> {
     let mut c = state.store.conn().await?;
-    Ok(Target { tenant_path: org::tenant_path(&mut c, agency.tenant_id).await?, agency_id: Some(agency.id) })
+    Ok(Target {
+        tenant_path: org::tenant_path(&mut c, agency.tenant_id).await?,
+        agency_id: Some(agency.id),
+    })
 }
 
-async fn agency_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: i64, errors: FormErrors) -> Result<Response, AppError> {
+async fn agency_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: i64,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let agency = {
         let mut c = state.store.conn().await?;
         org::agency(&mut c, id).await?
     };
     let target = agency_target(state, &agency).await?;
-    require_at(state, ctx, Permission::AgencyRead, &target, &format!("agency:{id}")).await?;
+    require_at(
+        state,
+        ctx,
+        Permission::AgencyRead,
+        &target,
+        &format!("agency:{id}"),
+    )
+    .await?;
     let user = ctx.user()?;
-    let can_edit = user.principal.allows(Permission::AgencyContactsEdit, &target);
+    let can_edit = user
+        .principal
+        .allows(Permission::AgencyContactsEdit, &target);
     let mut c = state.store.conn().await?;
     let tenant_name = org::tenant(&mut c, agency.tenant_id).await?.name;
     let contacts_raw = org::contacts(&mut c, id).await?;
-    let support_count = contacts_raw.iter().filter(|x| x.active && x.duty.supports_procedures()).count();
+    let support_count = contacts_raw
+        .iter()
+        .filter(|x| x.active && x.duty.supports_procedures())
+        .count();
     let contacts = contacts_raw.iter().map(ContactView::from).collect();
     let field_ids = org::agency_field_ids(&mut c, id).await?;
-    let fields = org::fields(&mut c).await?.into_iter().filter(|f| field_ids.contains(&f.id)).map(|f| f.name).collect();
+    let fields = org::fields(&mut c)
+        .await?
+        .into_iter()
+        .filter(|f| field_ids.contains(&f.id))
+        .map(|f| f.name)
+        .collect();
     let officers = tongdai_store::accounts::list_for_agency(&mut c, id).await?;
     let mut lineage = Vec::new();
     for l in org::agency_lineage(&mut c, id).await? {
-        let (direction, other) = if l.successor_id == id { ("from", l.predecessor_id) } else { ("to", l.successor_id) };
+        let (direction, other) = if l.successor_id == id {
+            ("from", l.predecessor_id)
+        } else {
+            ("to", l.successor_id)
+        };
         let other_agency = org::agency(&mut c, other).await?;
         let other_tenant = org::tenant(&mut c, other_agency.tenant_id).await?;
         lineage.push(LineageView {
@@ -124,14 +158,22 @@ async fn agency_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: i64, 
         officers,
         lineage,
         can_edit,
-        duties: Duty::ALL.iter().map(|d| (d.code().to_owned(), d.label_vi().to_owned())).collect(),
+        duties: Duty::ALL
+            .iter()
+            .map(|d| (d.code().to_owned(), d.label_vi().to_owned()))
+            .collect(),
         errors,
     };
     render_page(&page, headers)
 }
 
 /// `GET /agencies/{id}`
-pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     agency_page(&state, &ctx, &headers, id, FormErrors::default()).await
 }
 
@@ -165,7 +207,15 @@ fn parse_contact(f: &ContactForm, errors: &mut FormErrors) -> Option<ContactInpu
     if !errors.is_empty() {
         return None;
     }
-    Some(ContactInput { account_id: None, name, title, phone: phone?, duty: duty?, sort_order, active: checkbox(&f.active) || f.active.is_none() })
+    Some(ContactInput {
+        account_id: None,
+        name,
+        title,
+        phone: phone?,
+        duty: duty?,
+        sort_order,
+        active: checkbox(&f.active) || f.active.is_none(),
+    })
 }
 
 /// `POST /agencies/{id}/contacts`
@@ -181,16 +231,35 @@ pub async fn add_contact(
         org::agency(&mut c, id).await?
     };
     let target = agency_target(&state, &agency).await?;
-    require_at(&state, &ctx, Permission::AgencyContactsEdit, &target, &format!("agency:{id}")).await?;
+    require_at(
+        &state,
+        &ctx,
+        Permission::AgencyContactsEdit,
+        &target,
+        &format!("agency:{id}"),
+    )
+    .await?;
     let mut errors = FormErrors::default();
     let Some(input) = parse_contact(&f, &mut errors) else {
         return agency_page(&state, &ctx, &headers, id, errors).await;
     };
     let mut tx = state.store.begin().await?;
     let cid = org::add_contact(&mut tx, id, &input, state.now()).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "org.contact.create", &format!("contact:{cid}"), serde_json::json!({ "agency": id, "name": input.name, "duty": input.duty.code() })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "org.contact.create",
+        &format!("contact:{cid}"),
+        serde_json::json!({ "agency": id, "name": input.name, "duty": input.duty.code() }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/agencies/{id}"), "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        &format!("/agencies/{id}"),
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }
 
 /// `POST /agencies/{id}/contacts/{contact}`
@@ -203,13 +272,23 @@ pub async fn update_contact(
 ) -> Result<Response, AppError> {
     let (agency, contact) = {
         let mut c = state.store.conn().await?;
-        (org::agency(&mut c, id).await?, org::contact(&mut c, cid).await?)
+        (
+            org::agency(&mut c, id).await?,
+            org::contact(&mut c, cid).await?,
+        )
     };
     if contact.agency_id != id {
         return Err(AppError::NotFound);
     }
     let target = agency_target(&state, &agency).await?;
-    require_at(&state, &ctx, Permission::AgencyContactsEdit, &target, &format!("agency:{id}")).await?;
+    require_at(
+        &state,
+        &ctx,
+        Permission::AgencyContactsEdit,
+        &target,
+        &format!("agency:{id}"),
+    )
+    .await?;
     let mut errors = FormErrors::default();
     let Some(mut input) = parse_contact(&f, &mut errors) else {
         return agency_page(&state, &ctx, &headers, id, errors).await;
@@ -218,9 +297,21 @@ pub async fn update_contact(
     input.account_id = contact.account_id;
     let mut tx = state.store.begin().await?;
     org::update_contact(&mut tx, cid, &input, state.now()).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "org.contact.update", &format!("contact:{cid}"), serde_json::json!({ "agency": id, "name": input.name, "active": input.active })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "org.contact.update",
+        &format!("contact:{cid}"),
+        serde_json::json!({ "agency": id, "name": input.name, "active": input.active }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/agencies/{id}"), "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        &format!("/agencies/{id}"),
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }
 
 /// One agency in the directory.
@@ -256,7 +347,12 @@ pub struct DirectoryQuery {
 }
 
 /// `GET /directory`: agencies in force, with their focal officers and support numbers.
-pub async fn directory(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<DirectoryQuery>) -> Result<Response, AppError> {
+pub async fn directory(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<DirectoryQuery>,
+) -> Result<Response, AppError> {
     let user = ctx.user()?;
     let today = tongdai_domain::time::to_vietnam(state.now()).date();
     let include_past = checkbox(&q.past);
@@ -284,13 +380,31 @@ pub async fn directory(State(state): State<AppState>, ctx: Ctx, headers: HeaderM
             if !needle.is_empty() && !tongdai_store::fold(&a.name).contains(&needle) {
                 continue;
             }
-            let contacts = org::contacts(&mut c, a.id).await?.iter().filter(|x| x.active).map(ContactView::from).collect();
-            entries.push(DirectoryEntry { id: a.id, name: a.name.clone(), kind: a.kind.label_vi().to_owned(), contacts });
+            let contacts = org::contacts(&mut c, a.id)
+                .await?
+                .iter()
+                .filter(|x| x.active)
+                .map(ContactView::from)
+                .collect();
+            entries.push(DirectoryEntry {
+                id: a.id,
+                name: a.name.clone(),
+                kind: a.kind.label_vi().to_owned(),
+                contacts,
+            });
         }
         if !entries.is_empty() {
-            groups.push(DirectoryGroup { tenant: t.name.clone(), agencies: entries });
+            groups.push(DirectoryGroup {
+                tenant: t.name.clone(),
+                agencies: entries,
+            });
         }
     }
-    let page = DirectoryPage { layout: Layout::new(&ctx, "nav.directory", None), groups, q: q.q, include_past };
+    let page = DirectoryPage {
+        layout: Layout::new(&ctx, "nav.directory", None),
+        groups,
+        q: q.q,
+        include_past,
+    };
     render_page(&page, &headers)
 }

@@ -38,7 +38,11 @@ pub async fn me(ctx: Ctx) -> Result<Json<Me>, ApiError> {
             .principal
             .grants
             .iter()
-            .map(|g| MeGrant { role: g.role.code().into(), tenant_id: g.tenant_id, agency_id: g.agency_id })
+            .map(|g| MeGrant {
+                role: g.role.code().into(),
+                tenant_id: g.tenant_id,
+                agency_id: g.agency_id,
+            })
             .collect(),
     }))
 }
@@ -73,7 +77,14 @@ async fn agency_json(state: &AppState, a: org::Agency) -> Result<AgencyJson, App
     let contacts = org::contacts(&mut c, a.id)
         .await?
         .into_iter()
-        .map(|x| ContactJson { id: x.id, name: x.name, title: x.title, phone: x.phone, duty: x.duty.code().into(), active: x.active })
+        .map(|x| ContactJson {
+            id: x.id,
+            name: x.name,
+            title: x.title,
+            phone: x.phone,
+            duty: x.duty.code().into(),
+            active: x.active,
+        })
         .collect();
     Ok(AgencyJson {
         id: a.id,
@@ -89,7 +100,10 @@ async fn agency_json(state: &AppState, a: org::Agency) -> Result<AgencyJson, App
 }
 
 /// `GET /api/v1/agencies`: the agencies the caller may read.
-pub async fn agencies(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<AgencyJson>>, ApiError> {
+pub async fn agencies(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<AgencyJson>>, ApiError> {
     let user = ctx.user().map_err(|_| ApiError::Unauthorized)?;
     let all = {
         let mut c = state.store.conn().await?;
@@ -106,13 +120,24 @@ pub async fn agencies(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Ve
 }
 
 /// `GET /api/v1/agencies/{id}`
-pub async fn agency(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Json<AgencyJson>, ApiError> {
+pub async fn agency(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Json<AgencyJson>, ApiError> {
     let a = {
         let mut c = state.store.conn().await?;
         org::agency(&mut c, id).await?
     };
     let target = crate::pages::agency::agency_target(&state, &a).await?;
-    require_at(&state, &ctx, Permission::AgencyRead, &target, &format!("agency:{id}")).await?;
+    require_at(
+        &state,
+        &ctx,
+        Permission::AgencyRead,
+        &target,
+        &format!("agency:{id}"),
+    )
+    .await?;
     Ok(Json(agency_json(&state, a).await?))
 }
 

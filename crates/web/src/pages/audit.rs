@@ -48,7 +48,12 @@ pub struct AuditQuery {
 }
 
 /// `GET /audit`
-pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<AuditQuery>) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AuditRead).await?;
     let limit = 100;
     let filter = audit::Filter {
@@ -61,13 +66,19 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Q
         let mut c = state.store.conn().await?;
         audit::list(&mut c, &filter).await?
     };
-    let next_before = (rows.len() as i64 == limit).then(|| rows.last().map(|e| e.seq)).flatten();
+    let next_before = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|e| e.seq))
+        .flatten();
     let entries = rows
         .into_iter()
         .map(|e| EntryView {
             seq: e.seq,
             at: ctx.tr.datetime(&tongdai_store::instant(e.at_us)),
-            actor: if e.actor_name.is_empty() { "—".into() } else { e.actor_name },
+            actor: if e.actor_name.is_empty() {
+                "—".into()
+            } else {
+                e.actor_name
+            },
             action: e.action,
             target: e.target,
             detail: e.detail,
@@ -76,12 +87,21 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Q
         .collect();
     let verified = if q.verify.is_some() {
         match audit::verify(&state.store).await? {
-            audit::Verification::Intact { entries } => ctx.tr.f("audit.intact", &[("n", &entries.to_string())]),
+            audit::Verification::Intact { entries } => {
+                ctx.tr.f("audit.intact", &[("n", &entries.to_string())])
+            }
             audit::Verification::Broken(b) => format!("{} {b}", ctx.tr.t("audit.broken")),
         }
     } else {
         String::new()
     };
-    let page = AuditPage { layout: Layout::new(&ctx, "nav.audit", None), entries, action: q.action, actor: q.actor, next_before, verified };
+    let page = AuditPage {
+        layout: Layout::new(&ctx, "nav.audit", None),
+        entries,
+        action: q.action,
+        actor: q.actor,
+        next_before,
+        verified,
+    };
     render_page(&page, &headers)
 }

@@ -40,7 +40,12 @@ pub async fn page(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, AppE
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
-    render(&LoginPage { layout: Layout::new(&ctx, "login.title", None), next: q.next, username: String::new(), error: String::new() })
+    render(&LoginPage {
+        layout: Layout::new(&ctx, "login.title", None),
+        next: q.next,
+        username: String::new(),
+        error: String::new(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,12 +64,23 @@ fn dummy_hash() -> &'static str {
 }
 
 fn session_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = i64::from(state.settings.session_absolute_hours) * 3600;
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-async fn log(state: &AppState, ctx: &Ctx, actor: Option<i64>, name: &str, action: &str, detail: serde_json::Value) {
+async fn log(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: Option<i64>,
+    name: &str,
+    action: &str,
+    detail: serde_json::Value,
+) {
     let entry = tongdai_domain::audit::NewAuditEntry {
         at_us: tongdai_store::micros(state.now()),
         actor_id: actor,
@@ -80,14 +96,32 @@ async fn log(state: &AppState, ctx: &Ctx, actor: Option<i64>, name: &str, action
 }
 
 /// `POST /login`
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Form(f): Form<LoginForm>) -> Result<Response, AppError> {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
     let username = f.username.trim().to_lowercase();
     let fail = |msg: String| -> Result<Response, AppError> {
-        let page = LoginPage { layout: Layout::new(&ctx, "login.title", None), next: f.next.clone(), username: username.clone(), error: msg };
+        let page = LoginPage {
+            layout: Layout::new(&ctx, "login.title", None),
+            next: f.next.clone(),
+            username: username.clone(),
+            error: msg,
+        };
         Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
     };
     if !state.login_limiter.allow(&ctx.ip) {
-        log(&state, &ctx, None, &username, "auth.rate_limited", serde_json::json!({})).await;
+        log(
+            &state,
+            &ctx,
+            None,
+            &username,
+            "auth.rate_limited",
+            serde_json::json!({}),
+        )
+        .await;
         let page = LoginPage {
             layout: Layout::new(&ctx, "login.title", None),
             next: f.next.clone(),
@@ -104,12 +138,30 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     let wrong = ctx.tr.t("login.wrong").to_owned();
     let Some((account, hash)) = found else {
         let _ = accounts::verify_password(dummy_hash(), &f.password);
-        log(&state, &ctx, None, &username, "auth.login_failed", serde_json::json!({ "reason": "unknown_user" })).await;
+        log(
+            &state,
+            &ctx,
+            None,
+            &username,
+            "auth.login_failed",
+            serde_json::json!({ "reason": "unknown_user" }),
+        )
+        .await;
         return fail(wrong);
     };
     if let Some(until) = account.locked_until.filter(|u| *u > now) {
-        log(&state, &ctx, Some(account.id), &username, "auth.login_refused", serde_json::json!({ "reason": "locked" })).await;
-        let t = tongdai_domain::time::to_vietnam(until).format("%H:%M").to_string();
+        log(
+            &state,
+            &ctx,
+            Some(account.id),
+            &username,
+            "auth.login_refused",
+            serde_json::json!({ "reason": "locked" }),
+        )
+        .await;
+        let t = tongdai_domain::time::to_vietnam(until)
+            .format("%H:%M")
+            .to_string();
         return fail(ctx.tr.f("login.locked", &[("time", &t)]));
     }
     if !accounts::verify_password(&hash, &f.password) || !account.active {
@@ -117,11 +169,33 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
             let mut c = state.store.conn().await?;
             accounts::record_failure(&mut c, &account, &state.settings.lockout, now).await?
         };
-        let reason = if account.active { "wrong_password" } else { "inactive" };
-        log(&state, &ctx, Some(account.id), &username, "auth.login_failed", serde_json::json!({ "reason": reason })).await;
+        let reason = if account.active {
+            "wrong_password"
+        } else {
+            "inactive"
+        };
+        log(
+            &state,
+            &ctx,
+            Some(account.id),
+            &username,
+            "auth.login_failed",
+            serde_json::json!({ "reason": reason }),
+        )
+        .await;
         if let Some(until) = locked {
-            log(&state, &ctx, Some(account.id), &username, "auth.locked", serde_json::json!({ "until_us": tongdai_store::micros(until) })).await;
-            let t = tongdai_domain::time::to_vietnam(until).format("%H:%M").to_string();
+            log(
+                &state,
+                &ctx,
+                Some(account.id),
+                &username,
+                "auth.locked",
+                serde_json::json!({ "until_us": tongdai_store::micros(until) }),
+            )
+            .await;
+            let t = tongdai_domain::time::to_vietnam(until)
+                .format("%H:%M")
+                .to_string();
             return fail(ctx.tr.f("login.locked", &[("time", &t)]));
         }
         return fail(wrong);
@@ -132,20 +206,42 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
         sessions::delete(&mut tx, &sessions::token_hash(&old)).await?;
     }
     accounts::record_success(&mut tx, account.id, now).await?;
-    let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let (token, _) =
-        sessions::create(&mut tx, account.id, account.totp_enabled, &ctx.ip, ua, state.settings.session_policy(), now).await?;
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let (token, _) = sessions::create(
+        &mut tx,
+        account.id,
+        account.totp_enabled,
+        &ctx.ip,
+        ua,
+        state.settings.session_policy(),
+        now,
+    )
+    .await?;
     crate::auth::audit_change(
         &mut tx,
         &state,
-        &Ctx { user: None, ..ctx.clone() },
-        if account.totp_enabled { "auth.password_ok" } else { "auth.login" },
+        &Ctx {
+            user: None,
+            ..ctx.clone()
+        },
+        if account.totp_enabled {
+            "auth.password_ok"
+        } else {
+            "auth.login"
+        },
         &format!("account:{}", account.id),
         serde_json::json!({ "username": username }),
     )
     .await?;
     tx.commit().await?;
-    let to = if account.totp_enabled { "/login/totp".to_owned() } else { safe_next(&f.next) };
+    let to = if account.totp_enabled {
+        "/login/totp".to_owned()
+    } else {
+        safe_next(&f.next)
+    };
     let mut resp = Redirect::to(&to).into_response();
     if let Ok(v) = HeaderValue::from_str(&session_cookie(&state, &token)) {
         resp.headers_mut().append(header::SET_COOKIE, v);
@@ -155,7 +251,10 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
 
 /// `GET /login/totp`
 pub async fn totp_page(ctx: Ctx) -> Result<Response, AppError> {
-    render(&TotpPage { layout: Layout::new(&ctx, "totp.title", None), error: String::new() })
+    render(&TotpPage {
+        layout: Layout::new(&ctx, "totp.title", None),
+        error: String::new(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,7 +263,11 @@ pub struct CodeForm {
 }
 
 /// `POST /login/totp`
-pub async fn totp_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<CodeForm>) -> Result<Response, AppError> {
+pub async fn totp_submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(f): Form<CodeForm>,
+) -> Result<Response, AppError> {
     let user = ctx.user.clone().ok_or(AppError::Forbidden)?;
     let now = state.now();
     let mut tx = state.store.begin().await?;
@@ -178,23 +281,52 @@ pub async fn totp_submit(State(state): State<AppState>, ctx: Ctx, Form(f): Form<
                 sessions::complete_mfa(&mut tx, h).await?;
             }
             accounts::record_success(&mut tx, user.account.id, now).await?;
-            crate::auth::audit_change(&mut tx, &state, &ctx, "auth.login", &format!("account:{}", user.account.id), serde_json::json!({ "second_factor": "totp" })).await?;
+            crate::auth::audit_change(
+                &mut tx,
+                &state,
+                &ctx,
+                "auth.login",
+                &format!("account:{}", user.account.id),
+                serde_json::json!({ "second_factor": "totp" }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(Redirect::to("/").into_response())
         }
         None => {
-            let locked = accounts::record_failure(&mut tx, &user.account, &state.settings.lockout, now).await?;
-            crate::auth::audit_change(&mut tx, &state, &ctx, "auth.totp_failed", &format!("account:{}", user.account.id), serde_json::json!({})).await?;
+            let locked =
+                accounts::record_failure(&mut tx, &user.account, &state.settings.lockout, now)
+                    .await?;
+            crate::auth::audit_change(
+                &mut tx,
+                &state,
+                &ctx,
+                "auth.totp_failed",
+                &format!("account:{}", user.account.id),
+                serde_json::json!({}),
+            )
+            .await?;
             if locked.is_some() {
                 if let Some(h) = &user.session_hash {
                     sessions::delete(&mut tx, h).await?;
                 }
-                crate::auth::audit_change(&mut tx, &state, &ctx, "auth.locked", &format!("account:{}", user.account.id), serde_json::json!({})).await?;
+                crate::auth::audit_change(
+                    &mut tx,
+                    &state,
+                    &ctx,
+                    "auth.locked",
+                    &format!("account:{}", user.account.id),
+                    serde_json::json!({}),
+                )
+                .await?;
                 tx.commit().await?;
                 return Ok(Redirect::to("/login").into_response());
             }
             tx.commit().await?;
-            let page = TotpPage { layout: Layout::new(&ctx, "totp.title", None), error: ctx.tr.t("totp.wrong").to_owned() };
+            let page = TotpPage {
+                layout: Layout::new(&ctx, "totp.title", None),
+                error: ctx.tr.t("totp.wrong").to_owned(),
+            };
             Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response())
         }
     }
@@ -207,11 +339,21 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response,
         if let Some(h) = &user.session_hash {
             sessions::delete(&mut tx, h).await?;
         }
-        crate::auth::audit_change(&mut tx, &state, &ctx, "auth.logout", &format!("account:{}", user.account.id), serde_json::json!({})).await?;
+        crate::auth::audit_change(
+            &mut tx,
+            &state,
+            &ctx,
+            "auth.logout",
+            &format!("account:{}", user.account.id),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
     }
     let mut resp = Redirect::to("/login").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -228,7 +370,10 @@ pub struct LangQuery {
 pub async fn switch_language(Query(q): Query<LangQuery>) -> Response {
     let locale = crate::i18n::Locale::parse(&q.l);
     let mut resp = Redirect::to(&safe_next(&q.next)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", locale.tag())) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        locale.tag()
+    )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp

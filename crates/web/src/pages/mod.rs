@@ -23,10 +23,10 @@ pub fn render<T: Template>(t: &T) -> Result<Response, AppError> {
 /// Render a page and clear the flash cookie if the page showed one.
 pub fn render_page<T: Template>(t: &T, headers: &HeaderMap) -> Result<Response, AppError> {
     let mut resp = render(t)?;
-    if flash::read(headers).is_some() {
-        if let Ok(v) = HeaderValue::from_str(&flash::clear_cookie()) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+    if flash::read(headers).is_some()
+        && let Ok(v) = HeaderValue::from_str(&flash::clear_cookie())
+    {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(resp)
 }
@@ -42,7 +42,10 @@ pub fn redirect_with(to: &str, kind: &str, message: &str) -> Response {
 
 /// A local path to return to after login or a language switch (never another site).
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.contains("://");
     if ok { next.to_owned() } else { "/".to_owned() }
 }
 

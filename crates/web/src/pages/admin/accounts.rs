@@ -39,7 +39,10 @@ struct ListPage {
     rows: Vec<AccountRowView>,
 }
 
-async fn grant_labels(c: &mut tongdai_store::AnyConnection, grants: &[Grant]) -> Result<Vec<String>, AppError> {
+async fn grant_labels(
+    c: &mut tongdai_store::AnyConnection,
+    grants: &[Grant],
+) -> Result<Vec<String>, AppError> {
     let mut out = Vec::new();
     for g in grants {
         let place = match (g.agency_id, g.tenant_id) {
@@ -53,7 +56,11 @@ async fn grant_labels(c: &mut tongdai_store::AnyConnection, grants: &[Grant]) ->
 }
 
 /// `GET /admin/accounts`
-pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let now = state.now();
     let mut c = state.store.conn().await?;
@@ -69,10 +76,19 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -
             active: a.active,
             locked: a.locked_until.is_some_and(|u| u > now),
             totp: a.totp_enabled,
-            last_login: a.last_login_at.map(|t| ctx.tr.datetime(&t)).unwrap_or_default(),
+            last_login: a
+                .last_login_at
+                .map(|t| ctx.tr.datetime(&t))
+                .unwrap_or_default(),
         });
     }
-    render_page(&ListPage { layout: Layout::new(&ctx, "admin.accounts", flash::read(&headers)), rows }, &headers)
+    render_page(
+        &ListPage {
+            layout: Layout::new(&ctx, "admin.accounts", flash::read(&headers)),
+            rows,
+        },
+        &headers,
+    )
 }
 
 /// The account form as typed.
@@ -116,16 +132,31 @@ struct FormPage {
     agencies: Vec<Choice>,
 }
 
-async fn form_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<i64>, form: AccountForm, errors: FormErrors) -> Result<Response, AppError> {
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: Option<i64>,
+    form: AccountForm,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let mut c = state.store.conn().await?;
     let tenants = org::tenants(&mut c).await?;
     let mut tenant_choices = vec![Choice::new("", ctx.tr.t("common.none"), &form.tenant_id)];
-    tenant_choices.extend(tenants.iter().map(|t| Choice::new(t.id, &t.name, &form.tenant_id)));
+    tenant_choices.extend(
+        tenants
+            .iter()
+            .map(|t| Choice::new(t.id, &t.name, &form.tenant_id)),
+    );
     let mut grant_tenants = vec![Choice::new("", ctx.tr.t("accounts.all_tenants"), "")];
     grant_tenants.extend(tenants.iter().map(|t| Choice::new(t.id, &t.name, "")));
     let mut agencies = vec![Choice::new("", ctx.tr.t("common.none"), "")];
     for a in org::agencies(&mut c, None).await? {
-        let t = tenants.iter().find(|t| t.id == a.tenant_id).map(|t| t.name.as_str()).unwrap_or("");
+        let t = tenants
+            .iter()
+            .find(|t| t.id == a.tenant_id)
+            .map(|t| t.name.as_str())
+            .unwrap_or("");
         agencies.push(Choice::new(a.id, format!("{} — {t}", a.name), ""));
     }
     let (grants, active, locked) = match id {
@@ -133,25 +164,73 @@ async fn form_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<
             let g = accounts::grants(&mut c, id).await?;
             let labels = grant_labels(&mut c, &g).await?;
             let a = accounts::get(&mut c, id).await?;
-            (labels.into_iter().enumerate().map(|(index, label)| GrantView { index, label }).collect(), a.active, a.locked_until.is_some_and(|u| u > state.now()))
+            (
+                labels
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, label)| GrantView { index, label })
+                    .collect(),
+                a.active,
+                a.locked_until.is_some_and(|u| u > state.now()),
+            )
         }
         None => (vec![], true, false),
     };
-    let roles = Role::ALL.iter().map(|r| Choice::new(r.code(), r.label_vi(), "")).collect();
-    let title = if id.is_some() { form.display_name.clone() } else { ctx.tr.t("accounts.new").to_owned() };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let page = FormPage { layout: Layout::with_title(ctx, title, flash::read(headers)), id, form, active, locked, errors, tenants: tenant_choices, grants, roles, grant_tenants, agencies };
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Choice::new(r.code(), r.label_vi(), ""))
+        .collect();
+    let title = if id.is_some() {
+        form.display_name.clone()
+    } else {
+        ctx.tr.t("accounts.new").to_owned()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = FormPage {
+        layout: Layout::with_title(ctx, title, flash::read(headers)),
+        id,
+        form,
+        active,
+        locked,
+        errors,
+        tenants: tenant_choices,
+        grants,
+        roles,
+        grant_tenants,
+        agencies,
+    };
     Ok((status, render_page(&page, headers)?).into_response())
 }
 
 /// `GET /admin/accounts/new`
-pub async fn new(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
-    form_page(&state, &ctx, &headers, None, AccountForm::default(), FormErrors::default()).await
+    form_page(
+        &state,
+        &ctx,
+        &headers,
+        None,
+        AccountForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// `GET /admin/accounts/{id}`
-pub async fn edit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let a = {
         let mut c = state.store.conn().await?;
@@ -166,21 +245,36 @@ pub async fn edit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         active: a.active.then(|| "1".into()),
         password: String::new(),
     };
-    form_page(&state, &ctx, &headers, Some(id), form, FormErrors::default()).await
+    form_page(
+        &state,
+        &ctx,
+        &headers,
+        Some(id),
+        form,
+        FormErrors::default(),
+    )
+    .await
 }
 
 fn phone_field(errors: &mut FormErrors, raw: &str) -> String {
     match raw.trim() {
         "" => String::new(),
-        p => tongdai_domain::phone::PhoneNumber::parse(p).map(|p| p.canonical().to_owned()).unwrap_or_else(|e| {
-            errors.add("phone", e.to_string());
-            String::new()
-        }),
+        p => tongdai_domain::phone::PhoneNumber::parse(p)
+            .map(|p| p.canonical().to_owned())
+            .unwrap_or_else(|e| {
+                errors.add("phone", e.to_string());
+                String::new()
+            }),
     }
 }
 
 /// `POST /admin/accounts`: the password typed by the administrator is temporary.
-pub async fn create(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Form(f): Form<AccountForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<AccountForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let mut errors = FormErrors::default();
     let username = f.username.trim().to_lowercase();
@@ -195,28 +289,81 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
         errors.add("password", p.to_string());
     }
     if !errors.is_empty() {
-        return form_page(&state, &ctx, &headers, None, AccountForm { password: String::new(), ..f }, errors).await;
+        return form_page(
+            &state,
+            &ctx,
+            &headers,
+            None,
+            AccountForm {
+                password: String::new(),
+                ..f
+            },
+            errors,
+        )
+        .await;
     }
     let mut tx = state.store.begin().await?;
-    let new = accounts::NewAccount { username: username.clone(), display_name, email, phone, tenant_id, password: f.password.clone(), must_change_password: true };
+    let new = accounts::NewAccount {
+        username: username.clone(),
+        display_name,
+        email,
+        phone,
+        tenant_id,
+        password: f.password.clone(),
+        must_change_password: true,
+    };
     let id = match accounts::create(&mut tx, &new, state.now()).await {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
             drop(tx);
             errors.add("username", e.to_string());
-            return form_page(&state, &ctx, &headers, None, AccountForm { password: String::new(), ..f }, errors).await;
+            return form_page(
+                &state,
+                &ctx,
+                &headers,
+                None,
+                AccountForm {
+                    password: String::new(),
+                    ..f
+                },
+                errors,
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     };
-    crate::auth::audit_change(&mut tx, &state, &ctx, "account.create", &format!("account:{id}"), serde_json::json!({ "username": username })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "account.create",
+        &format!("account:{id}"),
+        serde_json::json!({ "username": username }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/accounts/{id}"), "success", ctx.tr.t("accounts.created")))
+    Ok(redirect_with(
+        &format!("/admin/accounts/{id}"),
+        "success",
+        ctx.tr.t("accounts.created"),
+    ))
 }
 
-async fn global_admin_count(c: &mut tongdai_store::AnyConnection, except: Option<i64>) -> Result<usize, AppError> {
+async fn global_admin_count(
+    c: &mut tongdai_store::AnyConnection,
+    except: Option<i64>,
+) -> Result<usize, AppError> {
     let mut n = 0;
-    for a in accounts::list(c).await?.into_iter().filter(|a| a.active && Some(a.id) != except) {
-        if accounts::grants(c, a.id).await?.iter().any(|g| g.role == Role::Admin && g.tenant_id.is_none()) {
+    for a in accounts::list(c)
+        .await?
+        .into_iter()
+        .filter(|a| a.active && Some(a.id) != except)
+    {
+        if accounts::grants(c, a.id)
+            .await?
+            .iter()
+            .any(|g| g.role == Role::Admin && g.tenant_id.is_none())
+        {
             n += 1;
         }
     }
@@ -224,7 +371,13 @@ async fn global_admin_count(c: &mut tongdai_store::AnyConnection, except: Option
 }
 
 /// `POST /admin/accounts/{id}`: profile and active flag.
-pub async fn update(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<AccountForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<AccountForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let mut errors = FormErrors::default();
     let display_name = forms::text(&mut errors, "display_name", &f.display_name, 120);
@@ -235,23 +388,40 @@ pub async fn update(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     let mut tx = state.store.begin().await?;
     let before = accounts::get(&mut tx, id).await?;
     if !active && global_admin_count(&mut tx, Some(id)).await? == 0 {
-        let is_admin = accounts::grants(&mut tx, id).await?.iter().any(|g| g.role == Role::Admin && g.tenant_id.is_none());
+        let is_admin = accounts::grants(&mut tx, id)
+            .await?
+            .iter()
+            .any(|g| g.role == Role::Admin && g.tenant_id.is_none());
         if is_admin {
             errors.add("active", ctx.tr.t("accounts.last_admin"));
         }
     }
     if !errors.is_empty() {
         drop(tx);
-        let form = AccountForm { username: before.username, ..f };
+        let form = AccountForm {
+            username: before.username,
+            ..f
+        };
         return form_page(&state, &ctx, &headers, Some(id), form, errors).await;
     }
-    accounts::update_profile(&mut tx, id, &display_name, &email, &phone, tenant_id, active, state.now()).await?;
+    let profile = accounts::Profile {
+        display_name: display_name.clone(),
+        email,
+        phone,
+        tenant_id,
+        active,
+    };
+    accounts::update_profile(&mut tx, id, &profile, state.now()).await?;
     if !active {
         sessions::delete_for_account(&mut tx, id).await?;
     }
     crate::auth::audit_change(&mut tx, &state, &ctx, "account.update", &format!("account:{id}"), serde_json::json!({ "display_name": display_name, "active": active, "was_active": before.active })).await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/accounts/{id}"), "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        &format!("/admin/accounts/{id}"),
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -260,7 +430,12 @@ pub struct PasswordForm {
 }
 
 /// `POST /admin/accounts/{id}/password`: a temporary password, to be changed at next login.
-pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<PasswordForm>) -> Result<Response, AppError> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let back = format!("/admin/accounts/{id}");
     let mut tx = state.store.begin().await?;
@@ -271,32 +446,76 @@ pub async fn reset_password(State(state): State<AppState>, ctx: Ctx, Path(id): P
     }
     accounts::set_password(&mut tx, id, &f.password, true, state.now()).await?;
     sessions::delete_for_account(&mut tx, id).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "account.password_reset", &format!("account:{id}"), serde_json::json!({})).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "account.password_reset",
+        &format!("account:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&back, "success", ctx.tr.t("accounts.password_reset")))
+    Ok(redirect_with(
+        &back,
+        "success",
+        ctx.tr.t("accounts.password_reset"),
+    ))
 }
 
 /// `POST /admin/accounts/{id}/unlock`
-pub async fn unlock(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn unlock(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let mut tx = state.store.begin().await?;
     accounts::get(&mut tx, id).await?;
     accounts::unlock(&mut tx, id).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "account.unlock", &format!("account:{id}"), serde_json::json!({})).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "account.unlock",
+        &format!("account:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/accounts/{id}"), "success", ctx.tr.t("accounts.unlocked")))
+    Ok(redirect_with(
+        &format!("/admin/accounts/{id}"),
+        "success",
+        ctx.tr.t("accounts.unlocked"),
+    ))
 }
 
 /// `POST /admin/accounts/{id}/totp/reset`: the user lost their device.
-pub async fn reset_totp(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let mut tx = state.store.begin().await?;
     accounts::get(&mut tx, id).await?;
     accounts::set_totp_secret(&mut tx, id, None).await?;
     sessions::delete_for_account(&mut tx, id).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "account.totp_reset", &format!("account:{id}"), serde_json::json!({})).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "account.totp_reset",
+        &format!("account:{id}"),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/accounts/{id}"), "success", ctx.tr.t("accounts.totp_reset")))
+    Ok(redirect_with(
+        &format!("/admin/accounts/{id}"),
+        "success",
+        ctx.tr.t("accounts.totp_reset"),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -309,10 +528,17 @@ pub struct GrantForm {
 }
 
 /// `POST /admin/accounts/{id}/grants`: add a role.
-pub async fn add_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<GrantForm>) -> Result<Response, AppError> {
+pub async fn add_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<GrantForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let back = format!("/admin/accounts/{id}");
-    let Ok(role) = f.role.parse::<Role>() else { return Ok(redirect_with(&back, "error", "Vai trò không hợp lệ.")) };
+    let Ok(role) = f.role.parse::<Role>() else {
+        return Ok(redirect_with(&back, "error", "Vai trò không hợp lệ."));
+    };
     let mut tx = state.store.begin().await?;
     let agency_id: Option<i64> = f.agency_id.parse().ok();
     let mut tenant_id: Option<i64> = f.tenant_id.parse().ok();
@@ -322,12 +548,28 @@ pub async fn add_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i
     } else if let Some(t) = tenant_id {
         org::tenant(&mut tx, t).await?;
     }
-    let grant = match Grant::new(role, tenant_id, if role.is_agency_bound() { agency_id } else { None }) {
+    let grant = match Grant::new(
+        role,
+        tenant_id,
+        if role.is_agency_bound() {
+            agency_id
+        } else {
+            None
+        },
+    ) {
         Ok(g) => g,
-        Err(e) => return Ok(redirect_with(&back, "error", &match e {
-            tongdai_domain::access::GrantError::AgencyRequired(_) => ctx.tr.t("accounts.agency_required").to_owned(),
-            other => other.to_string(),
-        })),
+        Err(e) => {
+            return Ok(redirect_with(
+                &back,
+                "error",
+                &match e {
+                    tongdai_domain::access::GrantError::AgencyRequired(_) => {
+                        ctx.tr.t("accounts.agency_required").to_owned()
+                    }
+                    other => other.to_string(),
+                },
+            ));
+        }
     };
     let mut grants = accounts::grants(&mut tx, id).await?;
     if !grants.contains(&grant) {
@@ -345,7 +587,12 @@ pub struct RevokeForm {
 }
 
 /// `POST /admin/accounts/{id}/grants/revoke`: withdraw a role (never the last global admin).
-pub async fn revoke_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<RevokeForm>) -> Result<Response, AppError> {
+pub async fn revoke_grant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<RevokeForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::AccountsManage).await?;
     let back = format!("/admin/accounts/{id}");
     let mut tx = state.store.begin().await?;
@@ -354,8 +601,15 @@ pub async fn revoke_grant(State(state): State<AppState>, ctx: Ctx, Path(id): Pat
         return Err(AppError::NotFound);
     }
     let removed = grants.remove(f.index);
-    if removed.role == Role::Admin && removed.tenant_id.is_none() && global_admin_count(&mut tx, Some(id)).await? == 0 {
-        return Ok(redirect_with(&back, "error", ctx.tr.t("accounts.last_admin")));
+    if removed.role == Role::Admin
+        && removed.tenant_id.is_none()
+        && global_admin_count(&mut tx, Some(id)).await? == 0
+    {
+        return Ok(redirect_with(
+            &back,
+            "error",
+            ctx.tr.t("accounts.last_admin"),
+        ));
     }
     accounts::set_grants(&mut tx, id, &grants, state.now()).await?;
     crate::auth::audit_change(&mut tx, &state, &ctx, "account.revoke", &format!("account:{id}"), serde_json::json!({ "role": removed.role.code(), "tenant": removed.tenant_id, "agency": removed.agency_id })).await?;

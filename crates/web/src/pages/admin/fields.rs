@@ -50,7 +50,12 @@ struct Page {
     errors: FormErrors,
 }
 
-async fn page_with(state: &AppState, ctx: &Ctx, headers: &HeaderMap, errors: FormErrors) -> Result<Response, AppError> {
+async fn page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let mut c = state.store.conn().await?;
     let fields = org::fields(&mut c).await?;
     let field_choices = |current: &str| {
@@ -58,7 +63,12 @@ async fn page_with(state: &AppState, ctx: &Ctx, headers: &HeaderMap, errors: For
         v.extend(fields.iter().map(|f| Choice::new(f.id, &f.name, current)));
         v
     };
-    let kind_choices = |current: &str| CASE_KINDS.iter().map(|(k, l)| Choice::new(k, *l, current)).collect::<Vec<_>>();
+    let kind_choices = |current: &str| {
+        CASE_KINDS
+            .iter()
+            .map(|(k, l)| Choice::new(k, *l, current))
+            .collect::<Vec<_>>()
+    };
     let categories = org::categories(&mut c)
         .await?
         .into_iter()
@@ -66,7 +76,11 @@ async fn page_with(state: &AppState, ctx: &Ctx, headers: &HeaderMap, errors: For
             let fid = cat.field_id.map(|f| f.to_string()).unwrap_or_default();
             CategoryView {
                 id: cat.id,
-                field: fields.iter().find(|f| Some(f.id) == cat.field_id).map(|f| f.name.clone()).unwrap_or_default(),
+                field: fields
+                    .iter()
+                    .find(|f| Some(f.id) == cat.field_id)
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default(),
                 kinds: kind_choices(&cat.case_kind),
                 fields: field_choices(&fid),
                 code: cat.code,
@@ -75,7 +89,11 @@ async fn page_with(state: &AppState, ctx: &Ctx, headers: &HeaderMap, errors: For
             }
         })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = Page {
         layout: Layout::new(ctx, "admin.fields", flash::read(headers)),
         new_kinds: kind_choices(""),
@@ -88,7 +106,11 @@ async fn page_with(state: &AppState, ctx: &Ctx, headers: &HeaderMap, errors: For
 }
 
 /// `GET /admin/fields`
-pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     page_with(&state, &ctx, &headers, FormErrors::default()).await
 }
@@ -102,12 +124,21 @@ pub struct FieldForm {
     active: Option<String>,
 }
 
-async fn save_field(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<i64>, f: FieldForm) -> Result<Response, AppError> {
+async fn save_field(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: Option<i64>,
+    f: FieldForm,
+) -> Result<Response, AppError> {
     require_global(state, ctx, Permission::OrgManage).await?;
     let mut errors = FormErrors::default();
     let code = forms::text(&mut errors, "field_code", &f.code, 64).to_lowercase();
     if !code.is_empty() && validate_code(&code).is_err() {
-        errors.add("field_code", "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.");
+        errors.add(
+            "field_code",
+            "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.",
+        );
     }
     let name = forms::text(&mut errors, "field_name", &f.name, 200);
     let description = forms::opt_text(&mut errors, "field_description", &f.description, 1000);
@@ -118,9 +149,25 @@ async fn save_field(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option
     let mut tx = state.store.begin().await?;
     match org::save_field(&mut tx, id, &code, &name, &description, active, state.now()).await {
         Ok(saved) => {
-            crate::auth::audit_change(&mut tx, state, ctx, if id.is_some() { "org.field.update" } else { "org.field.create" }, &format!("field:{saved}"), serde_json::json!({ "code": code, "name": name, "active": active })).await?;
+            crate::auth::audit_change(
+                &mut tx,
+                state,
+                ctx,
+                if id.is_some() {
+                    "org.field.update"
+                } else {
+                    "org.field.create"
+                },
+                &format!("field:{saved}"),
+                serde_json::json!({ "code": code, "name": name, "active": active }),
+            )
+            .await?;
             tx.commit().await?;
-            Ok(redirect_with("/admin/fields", "success", ctx.tr.t("common.saved")))
+            Ok(redirect_with(
+                "/admin/fields",
+                "success",
+                ctx.tr.t("common.saved"),
+            ))
         }
         Err(e) if e.is_unique_violation() => {
             drop(tx);
@@ -132,12 +179,23 @@ async fn save_field(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option
 }
 
 /// `POST /admin/fields`
-pub async fn create_field(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Form(f): Form<FieldForm>) -> Result<Response, AppError> {
+pub async fn create_field(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<FieldForm>,
+) -> Result<Response, AppError> {
     save_field(&state, &ctx, &headers, None, f).await
 }
 
 /// `POST /admin/fields/{id}`
-pub async fn update_field(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<FieldForm>) -> Result<Response, AppError> {
+pub async fn update_field(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<FieldForm>,
+) -> Result<Response, AppError> {
     save_field(&state, &ctx, &headers, Some(id), f).await
 }
 
@@ -152,12 +210,21 @@ pub struct CategoryForm {
     active: Option<String>,
 }
 
-async fn save_category(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<i64>, f: CategoryForm) -> Result<Response, AppError> {
+async fn save_category(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: Option<i64>,
+    f: CategoryForm,
+) -> Result<Response, AppError> {
     require_global(state, ctx, Permission::OrgManage).await?;
     let mut errors = FormErrors::default();
     let code = forms::text(&mut errors, "cat_code", &f.code, 64).to_lowercase();
     if !code.is_empty() && validate_code(&code).is_err() {
-        errors.add("cat_code", "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.");
+        errors.add(
+            "cat_code",
+            "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.",
+        );
     }
     let name = forms::text(&mut errors, "cat_name", &f.name, 200);
     let field_id = forms::opt_id(&mut errors, "cat_field", &f.field_id);
@@ -169,11 +236,38 @@ async fn save_category(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Opt
     }
     let active = id.is_none() || checkbox(&f.active);
     let mut tx = state.store.begin().await?;
-    match org::save_category(&mut tx, id, &code, &name, field_id, &f.case_kind, active, state.now()).await {
+    match org::save_category(
+        &mut tx,
+        id,
+        &code,
+        &name,
+        field_id,
+        &f.case_kind,
+        active,
+        state.now(),
+    )
+    .await
+    {
         Ok(saved) => {
-            crate::auth::audit_change(&mut tx, state, ctx, if id.is_some() { "org.category.update" } else { "org.category.create" }, &format!("category:{saved}"), serde_json::json!({ "code": code, "name": name, "active": active })).await?;
+            crate::auth::audit_change(
+                &mut tx,
+                state,
+                ctx,
+                if id.is_some() {
+                    "org.category.update"
+                } else {
+                    "org.category.create"
+                },
+                &format!("category:{saved}"),
+                serde_json::json!({ "code": code, "name": name, "active": active }),
+            )
+            .await?;
             tx.commit().await?;
-            Ok(redirect_with("/admin/fields", "success", ctx.tr.t("common.saved")))
+            Ok(redirect_with(
+                "/admin/fields",
+                "success",
+                ctx.tr.t("common.saved"),
+            ))
         }
         Err(e) if e.is_unique_violation() => {
             drop(tx);
@@ -185,11 +279,22 @@ async fn save_category(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Opt
 }
 
 /// `POST /admin/categories`
-pub async fn create_category(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Form(f): Form<CategoryForm>) -> Result<Response, AppError> {
+pub async fn create_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<CategoryForm>,
+) -> Result<Response, AppError> {
     save_category(&state, &ctx, &headers, None, f).await
 }
 
 /// `POST /admin/categories/{id}`
-pub async fn update_category(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<CategoryForm>) -> Result<Response, AppError> {
+pub async fn update_category(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<CategoryForm>,
+) -> Result<Response, AppError> {
     save_category(&state, &ctx, &headers, Some(id), f).await
 }

@@ -4,7 +4,7 @@
 
 pub mod accounts;
 pub mod agencies;
-
+pub mod calendar;
 pub mod fields;
 pub mod security;
 pub mod tenants;
@@ -40,7 +40,11 @@ pub async fn index(ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
     let tr = ctx.tr;
     let mut links = Vec::new();
     let mut link = |href: &'static str, title: &str, text: &str| {
-        links.push(AdminLink { href, title: tr.t(title).to_owned(), text: tr.t(text).to_owned() })
+        links.push(AdminLink {
+            href,
+            title: tr.t(title).to_owned(),
+            text: tr.t(text).to_owned(),
+        })
     };
     if p.has(Permission::OrgManage) {
         link("/admin/tenants", "admin.tenants", "home.tenants_text");
@@ -60,7 +64,13 @@ pub async fn index(ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
     if p.has(Permission::AuditRead) {
         link("/audit", "nav.audit", "home.audit_text");
     }
-    render_page(&IndexPage { layout: Layout::new(&ctx, "nav.admin", None), links }, &headers)
+    render_page(
+        &IndexPage {
+            layout: Layout::new(&ctx, "nav.admin", None),
+            links,
+        },
+        &headers,
+    )
 }
 
 /// A choice in a `<select>`.
@@ -75,11 +85,16 @@ impl Choice {
     /// A choice, selected when `value == current`.
     pub fn new(value: impl ToString, label: impl Into<String>, current: &str) -> Choice {
         let value = value.to_string();
-        Choice { selected: value == current, value, label: label.into() }
+        Choice {
+            selected: value == current,
+            value,
+            label: label.into(),
+        }
     }
 }
 
 /// The ISO form of an optional date, for `<input type=date>`.
 pub fn iso(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
 }

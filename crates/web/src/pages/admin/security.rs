@@ -31,31 +31,62 @@ struct Page {
 }
 
 /// `GET /admin/security`
-pub async fn page(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::SecurityManage).await?;
     let required = {
         let mut c = state.store.conn().await?;
         accounts::roles_requiring_totp(&mut c).await?
     };
-    let roles = Role::ALL.iter().map(|r| RoleRow { code: r.code().into(), label: r.label_vi().into(), required: required.contains(r) }).collect();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| RoleRow {
+            code: r.code().into(),
+            label: r.label_vi().into(),
+            required: required.contains(r),
+        })
+        .collect();
     let s = &state.settings;
     let page = Page {
         layout: Layout::new(&ctx, "admin.security", flash::read(&headers)),
         roles,
         policies: vec![
-            ctx.tr.f("security.min_length", &[("n", &s.password.min_length.to_string())]),
-            ctx.tr.f("security.lockout", &[("n", &s.lockout.max_failures.to_string()), ("m", &s.lockout.lock_minutes.to_string())]),
-            ctx.tr.f("security.idle", &[("m", &s.session_idle_minutes.to_string())]),
+            ctx.tr.f(
+                "security.min_length",
+                &[("n", &s.password.min_length.to_string())],
+            ),
+            ctx.tr.f(
+                "security.lockout",
+                &[
+                    ("n", &s.lockout.max_failures.to_string()),
+                    ("m", &s.lockout.lock_minutes.to_string()),
+                ],
+            ),
+            ctx.tr.f(
+                "security.idle",
+                &[("m", &s.session_idle_minutes.to_string())],
+            ),
         ],
     };
     render_page(&page, &headers)
 }
 
 /// `POST /admin/security`: the body lists `totp=<role>` for each role that requires it.
-pub async fn save(State(state): State<AppState>, ctx: Ctx, body: axum::body::Bytes) -> Result<Response, AppError> {
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::SecurityManage).await?;
     let pairs = crate::pages::admin::agencies::serde_urlencoded_pairs(&body);
-    let wanted: Vec<Role> = pairs.iter().filter(|(k, _)| k == "totp").filter_map(|(_, v)| v.parse().ok()).collect();
+    let wanted: Vec<Role> = pairs
+        .iter()
+        .filter(|(k, _)| k == "totp")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
     let now = state.now();
     let mut tx = state.store.begin().await?;
     let before = accounts::roles_requiring_totp(&mut tx).await?;
@@ -72,5 +103,9 @@ pub async fn save(State(state): State<AppState>, ctx: Ctx, body: axum::body::Byt
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with("/admin/security", "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        "/admin/security",
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }

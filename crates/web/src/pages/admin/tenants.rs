@@ -17,8 +17,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tongdai_domain::access::Permission;
 use tongdai_domain::org::{LineageKind, TenantKind, Validity, validate_code, validate_name};
-use tongdai_store::org::{self, TenantInput};
 use tongdai_store::calendar;
+use tongdai_store::org::{self, TenantInput};
 
 /// A tenant row of the list.
 #[derive(Debug, Clone)]
@@ -48,7 +48,11 @@ fn validity_text(ctx: &Ctx, v: &Validity) -> String {
 }
 
 /// `GET /admin/tenants`
-pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let today = tongdai_domain::time::to_vietnam(state.now()).date();
     let mut c = state.store.conn().await?;
@@ -56,7 +60,12 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -
     let hotlines = org::hotlines(&mut c, None).await?;
     // Depth-first order so children sit under their parent.
     let mut rows = Vec::new();
-    fn walk(all: &[org::Tenant], parent: Option<i64>, depth: usize, out: &mut Vec<(usize, org::Tenant)>) {
+    fn walk(
+        all: &[org::Tenant],
+        parent: Option<i64>,
+        depth: usize,
+        out: &mut Vec<(usize, org::Tenant)>,
+    ) {
         for t in all.iter().filter(|t| t.parent_id == parent) {
             out.push((depth, t.clone()));
             walk(all, Some(t.id), depth + 1, out);
@@ -68,7 +77,11 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -
         let numbers: Vec<String> = hotlines
             .iter()
             .filter(|h| h.tenant_id == t.id && h.validity.contains(today))
-            .map(|h| tongdai_domain::phone::PhoneNumber::parse(&h.number).map(|p| p.display()).unwrap_or(h.number.clone()))
+            .map(|h| {
+                tongdai_domain::phone::PhoneNumber::parse(&h.number)
+                    .map(|p| p.display())
+                    .unwrap_or(h.number.clone())
+            })
             .collect();
         rows.push(TenantRowView {
             id: t.id,
@@ -81,7 +94,13 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -
             hotlines: numbers.join(", "),
         });
     }
-    render_page(&ListPage { layout: Layout::new(&ctx, "admin.tenants", flash::read(&headers)), rows }, &headers)
+    render_page(
+        &ListPage {
+            layout: Layout::new(&ctx, "admin.tenants", flash::read(&headers)),
+            rows,
+        },
+        &headers,
+    )
 }
 
 /// The values of the tenant form (as typed).
@@ -143,13 +162,32 @@ struct FormPage {
     lineage_kinds: Vec<Choice>,
 }
 
-async fn form_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<i64>, form: TenantForm, errors: FormErrors) -> Result<Response, AppError> {
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: Option<i64>,
+    form: TenantForm,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let mut c = state.store.conn().await?;
     let tenants = org::tenants(&mut c).await?;
-    let kinds = TenantKind::ALL.iter().map(|k| Choice::new(k.code(), k.label_vi(), &form.kind)).collect();
+    let kinds = TenantKind::ALL
+        .iter()
+        .map(|k| Choice::new(k.code(), k.label_vi(), &form.kind))
+        .collect();
     let mut parents = vec![Choice::new("", ctx.tr.t("common.none"), &form.parent_id)];
-    parents.extend(tenants.iter().filter(|t| Some(t.id) != id).map(|t| Choice::new(t.id, &t.name, &form.parent_id)));
-    let calendars = calendar::calendars(&mut c).await?.into_iter().map(|cal| Choice::new(cal.id, cal.name, &form.calendar_id)).collect();
+    parents.extend(
+        tenants
+            .iter()
+            .filter(|t| Some(t.id) != id)
+            .map(|t| Choice::new(t.id, &t.name, &form.parent_id)),
+    );
+    let calendars = calendar::calendars(&mut c)
+        .await?
+        .into_iter()
+        .map(|cal| Choice::new(cal.id, cal.name, &form.calendar_id))
+        .collect();
     let today = tongdai_domain::time::to_vietnam(state.now()).date();
     let (hotlines, lineage) = match id {
         Some(id) => {
@@ -166,19 +204,53 @@ async fn form_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<
                 .collect();
             let mut l = Vec::new();
             for link in org::tenant_lineage(&mut c, id).await? {
-                let other = if link.successor_id == id { link.predecessor_id } else { link.successor_id };
-                let name = tenants.iter().find(|t| t.id == other).map(|t| t.name.clone()).unwrap_or_default();
-                let dir = if link.successor_id == id { ctx.tr.t("agency.succeeds") } else { ctx.tr.t("agency.succeeded_by") };
-                l.push(TenantLineageView { text: format!("{dir} {name} — {}, {} {}", link.kind.label_vi(), ctx.tr.date(&link.effective), link.legal_basis) });
+                let other = if link.successor_id == id {
+                    link.predecessor_id
+                } else {
+                    link.successor_id
+                };
+                let name = tenants
+                    .iter()
+                    .find(|t| t.id == other)
+                    .map(|t| t.name.clone())
+                    .unwrap_or_default();
+                let dir = if link.successor_id == id {
+                    ctx.tr.t("agency.succeeds")
+                } else {
+                    ctx.tr.t("agency.succeeded_by")
+                };
+                l.push(TenantLineageView {
+                    text: format!(
+                        "{dir} {name} — {}, {} {}",
+                        link.kind.label_vi(),
+                        ctx.tr.date(&link.effective),
+                        link.legal_basis
+                    ),
+                });
             }
             (h, l)
         }
         None => (vec![], vec![]),
     };
-    let others = tenants.iter().filter(|t| Some(t.id) != id).map(|t| Choice::new(t.id, &t.name, "")).collect();
-    let lineage_kinds = LineageKind::ALL.iter().map(|k| Choice::new(k.code(), k.label_vi(), "")).collect();
-    let title = if id.is_some() { form.name.clone() } else { ctx.tr.t("admin.new_tenant").to_owned() };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let others = tenants
+        .iter()
+        .filter(|t| Some(t.id) != id)
+        .map(|t| Choice::new(t.id, &t.name, ""))
+        .collect();
+    let lineage_kinds = LineageKind::ALL
+        .iter()
+        .map(|k| Choice::new(k.code(), k.label_vi(), ""))
+        .collect();
+    let title = if id.is_some() {
+        form.name.clone()
+    } else {
+        ctx.tr.t("admin.new_tenant").to_owned()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = FormPage {
         layout: Layout::with_title(ctx, title, flash::read(headers)),
         id,
@@ -196,14 +268,27 @@ async fn form_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, id: Option<
 }
 
 /// `GET /admin/tenants/new`
-pub async fn new(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
-    let form = TenantForm { kind: "commune".into(), valid_from: iso(Some(tongdai_domain::time::to_vietnam(state.now()).date())), ..Default::default() };
+    let form = TenantForm {
+        kind: "commune".into(),
+        valid_from: iso(Some(tongdai_domain::time::to_vietnam(state.now()).date())),
+        ..Default::default()
+    };
     form_page(&state, &ctx, &headers, None, form, FormErrors::default()).await
 }
 
 /// `GET /admin/tenants/{id}`
-pub async fn edit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let mut c = state.store.conn().await?;
     let t = org::tenant(&mut c, id).await?;
@@ -225,13 +310,28 @@ pub async fn edit(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, P
         website: t.website,
     };
     drop(c);
-    form_page(&state, &ctx, &headers, Some(id), form, FormErrors::default()).await
+    form_page(
+        &state,
+        &ctx,
+        &headers,
+        Some(id),
+        form,
+        FormErrors::default(),
+    )
+    .await
 }
 
-async fn parse(state: &AppState, f: &TenantForm, errors: &mut FormErrors) -> Result<Option<TenantInput>, AppError> {
+async fn parse(
+    state: &AppState,
+    f: &TenantForm,
+    errors: &mut FormErrors,
+) -> Result<Option<TenantInput>, AppError> {
     let code = forms::text(errors, "code", &f.code, 64).to_lowercase();
     if !code.is_empty() && validate_code(&code).is_err() {
-        errors.add("code", "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.");
+        errors.add(
+            "code",
+            "Chỉ dùng chữ thường không dấu, chữ số, dấu chấm, gạch ngang.",
+        );
     }
     let name = match validate_name(&f.name, 200) {
         Ok(n) => n,
@@ -266,18 +366,39 @@ async fn parse(state: &AppState, f: &TenantForm, errors: &mut FormErrors) -> Res
         let mut c = state.store.conn().await?;
         match org::unit_by_code_on(&mut c, f.unit_code.trim(), v.to.unwrap_or(v.from)).await? {
             Some(u) => admin_unit_id = Some(u.id),
-            None => errors.add("unit_code", "Không có đơn vị hành chính mã này trong thời gian hiệu lực đã nhập."),
+            None => errors.add(
+                "unit_code",
+                "Không có đơn vị hành chính mã này trong thời gian hiệu lực đã nhập.",
+            ),
         }
     }
     if !errors.is_empty() {
         return Ok(None);
     }
-    let (Some(kind), Some(calendar_id), Some(validity)) = (kind, calendar_id, validity) else { return Ok(None) };
-    Ok(Some(TenantInput { code, name, kind, parent_id, admin_unit_id, calendar_id, validity, address, email, website }))
+    let (Some(kind), Some(calendar_id), Some(validity)) = (kind, calendar_id, validity) else {
+        return Ok(None);
+    };
+    Ok(Some(TenantInput {
+        code,
+        name,
+        kind,
+        parent_id,
+        admin_unit_id,
+        calendar_id,
+        validity,
+        address,
+        email,
+        website,
+    }))
 }
 
 /// `POST /admin/tenants`
-pub async fn create(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Form(f): Form<TenantForm>) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Form(f): Form<TenantForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let mut errors = FormErrors::default();
     let Some(input) = parse(&state, &f, &mut errors).await? else {
@@ -293,13 +414,31 @@ pub async fn create(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
         }
         Err(e) => return Err(e.into()),
     };
-    crate::auth::audit_change(&mut tx, &state, &ctx, "org.tenant.create", &format!("tenant:{id}"), serde_json::json!({ "code": input.code, "name": input.name })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "org.tenant.create",
+        &format!("tenant:{id}"),
+        serde_json::json!({ "code": input.code, "name": input.name }),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/tenants/{id}"), "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        &format!("/admin/tenants/{id}"),
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }
 
 /// `POST /admin/tenants/{id}`
-pub async fn update(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>, Form(f): Form<TenantForm>) -> Result<Response, AppError> {
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<TenantForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let mut errors = FormErrors::default();
     let Some(input) = parse(&state, &f, &mut errors).await? else {
@@ -309,9 +448,18 @@ pub async fn update(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     let before = org::tenant(&mut tx, id).await?;
     match org::update_tenant(&mut tx, id, &input, state.now()).await {
         Ok(()) => {}
-        Err(e @ (tongdai_store::StoreError::Conflict(_) | tongdai_store::StoreError::Invalid(_))) => {
+        Err(
+            e @ (tongdai_store::StoreError::Conflict(_) | tongdai_store::StoreError::Invalid(_)),
+        ) => {
             drop(tx);
-            errors.add(if matches!(e, tongdai_store::StoreError::Conflict(_)) { "code" } else { "parent_id" }, e.to_string());
+            errors.add(
+                if matches!(e, tongdai_store::StoreError::Conflict(_)) {
+                    "code"
+                } else {
+                    "parent_id"
+                },
+                e.to_string(),
+            );
             return form_page(&state, &ctx, &headers, Some(id), f, errors).await;
         }
         Err(e) => return Err(e.into()),
@@ -326,7 +474,11 @@ pub async fn update(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with(&format!("/admin/tenants/{id}"), "success", ctx.tr.t("common.saved")))
+    Ok(redirect_with(
+        &format!("/admin/tenants/{id}"),
+        "success",
+        ctx.tr.t("common.saved"),
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -338,7 +490,12 @@ pub struct HotlineForm {
 }
 
 /// `POST /admin/tenants/{id}/hotlines`
-pub async fn add_hotline(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<HotlineForm>) -> Result<Response, AppError> {
+pub async fn add_hotline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<HotlineForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let back = format!("/admin/tenants/{id}");
     let number = match tongdai_domain::phone::PhoneNumber::parse(&f.number) {
@@ -351,9 +508,25 @@ pub async fn add_hotline(State(state): State<AppState>, ctx: Ctx, Path(id): Path
     };
     let mut tx = state.store.begin().await?;
     org::tenant(&mut tx, id).await?;
-    match org::add_hotline(&mut tx, id, &number, f.label.trim(), Validity { from, to: None }).await {
+    match org::add_hotline(
+        &mut tx,
+        id,
+        &number,
+        f.label.trim(),
+        Validity { from, to: None },
+    )
+    .await
+    {
         Ok(hid) => {
-            crate::auth::audit_change(&mut tx, &state, &ctx, "org.hotline.create", &format!("hotline:{hid}"), serde_json::json!({ "tenant": id, "number": number })).await?;
+            crate::auth::audit_change(
+                &mut tx,
+                &state,
+                &ctx,
+                "org.hotline.create",
+                &format!("hotline:{hid}"),
+                serde_json::json!({ "tenant": id, "number": number }),
+            )
+            .await?;
             tx.commit().await?;
             Ok(redirect_with(&back, "success", ctx.tr.t("common.saved")))
         }
@@ -368,7 +541,12 @@ pub struct EndForm {
 }
 
 /// `POST /admin/tenants/{id}/hotlines/{hotline}/end`
-pub async fn end_hotline(State(state): State<AppState>, ctx: Ctx, Path((id, hid)): Path<(i64, i64)>, Form(f): Form<EndForm>) -> Result<Response, AppError> {
+pub async fn end_hotline(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, hid)): Path<(i64, i64)>,
+    Form(f): Form<EndForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let back = format!("/admin/tenants/{id}");
     let mut errors = FormErrors::default();
@@ -376,12 +554,28 @@ pub async fn end_hotline(State(state): State<AppState>, ctx: Ctx, Path((id, hid)
         return Ok(redirect_with(&back, "error", errors.get("last_day")));
     };
     let mut tx = state.store.begin().await?;
-    let hotline = org::hotlines(&mut tx, Some(id)).await?.into_iter().find(|h| h.id == hid).ok_or(AppError::NotFound)?;
+    let hotline = org::hotlines(&mut tx, Some(id))
+        .await?
+        .into_iter()
+        .find(|h| h.id == hid)
+        .ok_or(AppError::NotFound)?;
     if day < hotline.validity.from {
-        return Ok(redirect_with(&back, "error", "Ngày kết thúc phải sau ngày bắt đầu."));
+        return Ok(redirect_with(
+            &back,
+            "error",
+            "Ngày kết thúc phải sau ngày bắt đầu.",
+        ));
     }
     org::end_hotline(&mut tx, hid, day).await?;
-    crate::auth::audit_change(&mut tx, &state, &ctx, "org.hotline.end", &format!("hotline:{hid}"), serde_json::json!({ "tenant": id, "last_day": day })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "org.hotline.end",
+        &format!("hotline:{hid}"),
+        serde_json::json!({ "tenant": id, "last_day": day }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with(&back, "success", ctx.tr.t("common.saved")))
 }
@@ -396,26 +590,58 @@ pub struct LineageForm {
 }
 
 /// `POST /admin/tenants/{id}/lineage`: record that this tenant succeeded another.
-pub async fn add_lineage(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<LineageForm>) -> Result<Response, AppError> {
+pub async fn add_lineage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<LineageForm>,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let back = format!("/admin/tenants/{id}");
     let mut errors = FormErrors::default();
     let effective = forms::date(&mut errors, "effective", &f.effective);
     let kind: Option<LineageKind> = f.kind.parse().ok();
     let (Some(effective), Some(kind)) = (effective, kind) else {
-        return Ok(redirect_with(&back, "error", "Dữ liệu kế thừa không hợp lệ."));
+        return Ok(redirect_with(
+            &back,
+            "error",
+            "Dữ liệu kế thừa không hợp lệ.",
+        ));
     };
     if f.predecessor_id == id {
-        return Ok(redirect_with(&back, "error", "Một đơn vị không thể kế thừa chính nó."));
+        return Ok(redirect_with(
+            &back,
+            "error",
+            "Một đơn vị không thể kế thừa chính nó.",
+        ));
     }
     let mut tx = state.store.begin().await?;
     org::tenant(&mut tx, f.predecessor_id).await?;
-    match org::add_tenant_lineage(&mut tx, f.predecessor_id, id, kind, effective, f.legal_basis.trim()).await {
+    match org::add_tenant_lineage(
+        &mut tx,
+        f.predecessor_id,
+        id,
+        kind,
+        effective,
+        f.legal_basis.trim(),
+    )
+    .await
+    {
         Ok(()) => {}
-        Err(e) if e.is_unique_violation() => return Ok(redirect_with(&back, "error", &e.to_string())),
+        Err(e) if e.is_unique_violation() => {
+            return Ok(redirect_with(&back, "error", &e.to_string()));
+        }
         Err(e) => return Err(e.into()),
     }
-    crate::auth::audit_change(&mut tx, &state, &ctx, "org.tenant.lineage", &format!("tenant:{id}"), serde_json::json!({ "predecessor": f.predecessor_id, "kind": kind.code() })).await?;
+    crate::auth::audit_change(
+        &mut tx,
+        &state,
+        &ctx,
+        "org.tenant.lineage",
+        &format!("tenant:{id}"),
+        serde_json::json!({ "predecessor": f.predecessor_id, "kind": kind.code() }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with(&back, "success", ctx.tr.t("common.saved")))
 }

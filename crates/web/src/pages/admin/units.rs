@@ -53,12 +53,30 @@ pub struct UnitQuery {
 fn view(ctx: &Ctx, u: &org::AdminUnit, today: chrono::NaiveDate) -> UnitView {
     let validity = match u.validity.to {
         Some(to) => format!("{} – {}", ctx.tr.date(&u.validity.from), ctx.tr.date(&to)),
-        None => format!("{} {}", ctx.tr.t("common.since"), ctx.tr.date(&u.validity.from)),
+        None => format!(
+            "{} {}",
+            ctx.tr.t("common.since"),
+            ctx.tr.date(&u.validity.from)
+        ),
     };
-    UnitView { id: u.id, code: u.code.clone(), name: u.name.clone(), kind: u.kind.label_vi().to_owned(), validity, current: u.validity.contains(today) }
+    UnitView {
+        id: u.id,
+        code: u.code.clone(),
+        name: u.name.clone(),
+        kind: u.kind.label_vi().to_owned(),
+        validity,
+        current: u.validity.contains(today),
+    }
 }
 
-async fn list_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, q: UnitQuery, report: String, status: StatusCode) -> Result<Response, AppError> {
+async fn list_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    q: UnitQuery,
+    report: String,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let today = tongdai_domain::time::to_vietnam(state.now()).date();
     let current_only = checkbox(&q.current);
     let filter = UnitFilter {
@@ -92,7 +110,12 @@ async fn list_page(state: &AppState, ctx: &Ctx, headers: &HeaderMap, q: UnitQuer
 }
 
 /// `GET /admin/units`
-pub async fn list(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Query(q): Query<UnitQuery>) -> Result<Response, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
     // Units are public reference data: any holder of OrgRead (the route's rule) may search them.
     list_page(&state, &ctx, &headers, q, String::new(), StatusCode::OK).await
 }
@@ -110,7 +133,12 @@ struct UnitPage {
 }
 
 /// `GET /admin/units/{id}`
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, Path(id): Path<i64>) -> Result<Response, AppError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
     let today = tongdai_domain::time::to_vietnam(state.now()).date();
     let mut c = state.store.conn().await?;
     let u = org::unit(&mut c, id).await?;
@@ -122,12 +150,20 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     let mut successors = Vec::new();
     for l in org::unit_lineage(&mut c, id).await? {
         if l.successor_id == id {
-            predecessors.push(view(&ctx, &org::unit(&mut c, l.predecessor_id).await?, today));
+            predecessors.push(view(
+                &ctx,
+                &org::unit(&mut c, l.predecessor_id).await?,
+                today,
+            ));
         } else {
             successors.push(view(&ctx, &org::unit(&mut c, l.successor_id).await?, today));
         }
     }
-    let today_units = org::current_successors(&mut c, id, today).await?.iter().map(|x| view(&ctx, x, today)).collect();
+    let today_units = org::current_successors(&mut c, id, today)
+        .await?
+        .iter()
+        .map(|x| view(&ctx, x, today))
+        .collect();
     let page = UnitPage {
         layout: Layout::with_title(&ctx, u.name.clone(), None),
         unit: view(&ctx, &u, today),
@@ -144,13 +180,25 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
 const MAX_CSV: usize = 5 * 1024 * 1024;
 
 /// `POST /admin/units/import` (multipart: `file`, `dry_run`, `effective`, `legal_basis`).
-pub async fn import(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, mut mp: Multipart) -> Result<Response, AppError> {
+pub async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::OrgManage).await?;
     let mut data: Option<Vec<u8>> = None;
     let mut opts = ImportOptions::default();
-    while let Some(field) = mp.next_field().await.map_err(|e| AppError::BadRequest(e.to_string()))? {
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+    {
         let name = field.name().unwrap_or("").to_owned();
-        let bytes = field.bytes().await.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
         match name.as_str() {
             "file" => {
                 if bytes.len() > MAX_CSV {
@@ -163,7 +211,10 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
             }
             "dry_run" => opts.dry_run = !bytes.is_empty() && &bytes[..] != b"0",
             "effective" => {
-                if let Ok(d) = chrono::NaiveDate::parse_from_str(std::str::from_utf8(&bytes).unwrap_or("").trim(), "%Y-%m-%d") {
+                if let Ok(d) = chrono::NaiveDate::parse_from_str(
+                    std::str::from_utf8(&bytes).unwrap_or("").trim(),
+                    "%Y-%m-%d",
+                ) {
                     opts.effective = d;
                 }
             }
@@ -182,8 +233,20 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
     let report = match import_csv(&state.store, &data, &opts).await {
         Ok(r) => r,
         Err(e) => {
-            let q = UnitQuery { q: String::new(), level: String::new(), current: None };
-            return list_page(&state, &ctx, &headers, q, e.to_string(), StatusCode::UNPROCESSABLE_ENTITY).await;
+            let q = UnitQuery {
+                q: String::new(),
+                level: String::new(),
+                current: None,
+            };
+            return list_page(
+                &state,
+                &ctx,
+                &headers,
+                q,
+                e.to_string(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
     };
     if !report.dry_run {
@@ -199,6 +262,18 @@ pub async fn import(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap,
         .await?;
         tx.commit().await?;
     }
-    let q = UnitQuery { q: String::new(), level: String::new(), current: None };
-    list_page(&state, &ctx, &headers, q, report.summary_vi(), StatusCode::OK).await
+    let q = UnitQuery {
+        q: String::new(),
+        level: String::new(),
+        current: None,
+    };
+    list_page(
+        &state,
+        &ctx,
+        &headers,
+        q,
+        report.summary_vi(),
+        StatusCode::OK,
+    )
+    .await
 }

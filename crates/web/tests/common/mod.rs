@@ -1,0 +1,190 @@
+//! The test harness: the real application on a random port, with its own database (SQLite
+//! or PostgreSQL, per TONGDAI_TEST_BACKEND), the demo organisation and a known administrator
+//! password; and an HTTP client that keeps cookies and sends the page's CSRF token.
+
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use std::sync::Arc;
+use tongdai_domain::access::{Grant, Role};
+use tongdai_domain::time::Clock;
+use tongdai_store::clock::SystemClock;
+use tongdai_store::testing::TestDb;
+use tongdai_store::{Store, accounts, bootstrap, demo, org};
+use tongdai_web::{AppState, WebSettings};
+
+/// The administrator's password in tests (and the demo accounts').
+pub const PASSWORD: &str = "Mật khẩu thử nghiệm 2026";
+
+/// A running application.
+pub struct TestApp {
+    pub addr: String,
+    pub store: Store,
+    pub clock: Arc<SystemClock>,
+    pub db: TestDb,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestApp {
+    /// Spawn the app with the demo data loaded.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(WebSettings::default()).await
+    }
+
+    /// Spawn the app with custom web settings.
+    pub async fn spawn_with(settings: WebSettings) -> TestApp {
+        let db = TestDb::new().await;
+        let clock = SystemClock::shared();
+        bootstrap::ensure_admin(&db.store, Some(PASSWORD), clock.now()).await.expect("admin");
+        demo::seed(&db.store, PASSWORD, clock.now()).await.expect("demo data");
+        let state = AppState::new(db.store.clone(), settings, clock.clone() as Arc<dyn Clock>);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = tongdai_web::serve(state, listener, async move {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp { addr, store: db.store.clone(), clock, db, _shutdown: tx }
+    }
+
+    /// A client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client::new(&self.addr)
+    }
+
+    /// A client logged in as `username` with the test password.
+    pub async fn login(&self, username: &str) -> Client {
+        let c = self.client();
+        let resp = c.login(username, PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login of {username} failed: {}", resp.text().await.unwrap_or_default());
+        c
+    }
+
+    /// Create an account with one grant; returns its id.
+    pub async fn account(&self, username: &str, role: Role, tenant: Option<i64>, agency: Option<i64>) -> i64 {
+        let mut tx = self.store.begin().await.expect("tx");
+        let id = accounts::create(
+            &mut tx,
+            &accounts::NewAccount {
+                username: username.into(),
+                display_name: format!("Người dùng {username}"),
+                email: String::new(),
+                phone: String::new(),
+                tenant_id: tenant,
+                password: PASSWORD.into(),
+                must_change_password: false,
+            },
+            self.clock.now(),
+        )
+        .await
+        .expect("create account");
+        accounts::set_grants(&mut tx, id, &[Grant::new(role, tenant, agency).expect("grant")], self.clock.now()).await.expect("grants");
+        tx.commit().await.expect("commit");
+        id
+    }
+
+    /// A tenant id by code.
+    pub async fn tenant(&self, code: &str) -> i64 {
+        let mut c = self.store.conn().await.expect("conn");
+        org::tenant_by_code(&mut c, code).await.expect("query").expect("tenant exists").id
+    }
+
+    /// An agency id by tenant code and agency code.
+    pub async fn agency(&self, tenant: &str, code: &str) -> i64 {
+        let t = self.tenant(tenant).await;
+        let mut c = self.store.conn().await.expect("conn");
+        org::agencies(&mut c, Some(&[t])).await.expect("agencies").into_iter().find(|a| a.code == code).expect("agency exists").id
+    }
+
+    /// The audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        let mut c = self.store.conn().await.expect("conn");
+        let mut entries = tongdai_store::audit::list(&mut c, &tongdai_store::audit::Filter { limit: 1000, ..Default::default() }).await.expect("audit");
+        entries.reverse();
+        entries.into_iter().map(|e| e.action).collect()
+    }
+}
+
+/// An HTTP client that keeps cookies, never follows redirects, and knows the CSRF token of the
+/// last page it loaded.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    csrf: Arc<std::sync::Mutex<String>>,
+}
+
+impl Client {
+    fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
+        Client { base: base.to_owned(), http, csrf: Arc::default() }
+    }
+
+    /// The CSRF token of the last page.
+    pub fn csrf(&self) -> String {
+        self.csrf.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    fn remember_csrf(&self, body: &str) {
+        if let Some(i) = body.find("name=\"csrf-token\" content=\"") {
+            let rest = &body[i + 27..];
+            if let Some(end) = rest.find('"') {
+                if let Ok(mut g) = self.csrf.lock() {
+                    *g = rest[..end].to_owned();
+                }
+            }
+        }
+    }
+
+    /// GET a path; returns status and body (and remembers the page's CSRF token).
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
+        let resp = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_default();
+        self.remember_csrf(&body);
+        (status, body)
+    }
+
+    /// GET a path and return the raw response.
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")
+    }
+
+    /// POST a form with the current CSRF token (fetching `/login` first if none is known).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        if self.csrf().is_empty() {
+            self.get("/login").await;
+        }
+        let token = self.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        self.http.post(format!("{}{path}", self.base)).form(&fields).send().await.expect("POST")
+    }
+
+    /// POST a form without any CSRF token.
+    pub async fn post_without_csrf(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST")
+    }
+
+    /// Log in (the login page sets the pre-session CSRF cookie).
+    pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.get("/login").await;
+        let resp = self.post("/login", &[("username", username), ("password", password)]).await;
+        // The session has its own token: load a page to learn it.
+        if resp.status() == StatusCode::SEE_OTHER {
+            let to = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("/").to_owned();
+            let _ = self.get(&to).await;
+            let _ = self.get("/account").await;
+        }
+        resp
+    }
+}
+
+/// The value of the `Location` header.
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+}
