@@ -97,6 +97,17 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let runner = tongdai_jobs::maintenance::register(tongdai_jobs::Runner::new(
+        store.clone(),
+        clock.clone() as Arc<dyn Clock>,
+        format!("{}:{}", hostname(), std::process::id()),
+    ));
+    tongdai_jobs::maintenance::schedule(&runner, now).await?;
+    let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let job_task = tokio::spawn(runner.run(std::time::Duration::from_secs(5), async move {
+        let _ = jobs_stopped.await;
+    }));
+
     let state = tongdai_web::AppState::new(
         store.clone(),
         config.web.clone(),
@@ -109,6 +120,8 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
     tracing::info!(address = %bound, "web server listening");
     println!("  Tổng đài đang chạy tại / listening on http://{bound}");
     tongdai_web::serve(state, listener, shutdown_signal()).await?;
+    let _ = stop_jobs.send(());
+    let _ = job_task.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
@@ -132,4 +145,13 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// This machine's name, to tell job runners apart in the `jobs` table.
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "tongdai".into())
 }

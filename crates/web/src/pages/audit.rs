@@ -2,7 +2,7 @@
 //! edits it (there is no route that could).
 
 use super::render_page;
-use crate::auth::{Ctx, require_global};
+use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::state::AppState;
@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use tongdai_domain::access::Permission;
 use tongdai_store::audit;
 
 /// An entry as shown.
@@ -54,7 +53,8 @@ pub async fn page(
     headers: HeaderMap,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    require_global(&state, &ctx, Permission::AuditRead).await?;
+    // The route requires AuditRead; the log is one chain for the whole installation, so an
+    // inspector of any tenant reads all of it (entries carry no tenant).
     let limit = 100;
     let filter = audit::Filter {
         action_prefix: Some(q.action.trim().to_owned()).filter(|s| !s.is_empty()),

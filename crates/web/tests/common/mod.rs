@@ -36,10 +36,16 @@ impl TestApp {
     pub async fn spawn_with(settings: WebSettings) -> TestApp {
         let db = TestDb::new().await;
         let clock = SystemClock::shared();
-        bootstrap::ensure_admin(&db.store, Some(PASSWORD), clock.now()).await.expect("admin");
-        demo::seed(&db.store, PASSWORD, clock.now()).await.expect("demo data");
+        bootstrap::ensure_admin(&db.store, Some(PASSWORD), clock.now())
+            .await
+            .expect("admin");
+        demo::seed(&db.store, PASSWORD, clock.now())
+            .await
+            .expect("demo data");
         let state = AppState::new(db.store.clone(), settings, clock.clone() as Arc<dyn Clock>);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -48,7 +54,13 @@ impl TestApp {
             })
             .await;
         });
-        TestApp { addr, store: db.store.clone(), clock, db, _shutdown: tx }
+        TestApp {
+            addr,
+            store: db.store.clone(),
+            clock,
+            db,
+            _shutdown: tx,
+        }
     }
 
     /// A client with its own cookie jar.
@@ -60,12 +72,23 @@ impl TestApp {
     pub async fn login(&self, username: &str) -> Client {
         let c = self.client();
         let resp = c.login(username, PASSWORD).await;
-        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login of {username} failed: {}", resp.text().await.unwrap_or_default());
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "login of {username} failed: {}",
+            resp.text().await.unwrap_or_default()
+        );
         c
     }
 
     /// Create an account with one grant; returns its id.
-    pub async fn account(&self, username: &str, role: Role, tenant: Option<i64>, agency: Option<i64>) -> i64 {
+    pub async fn account(
+        &self,
+        username: &str,
+        role: Role,
+        tenant: Option<i64>,
+        agency: Option<i64>,
+    ) -> i64 {
         let mut tx = self.store.begin().await.expect("tx");
         let id = accounts::create(
             &mut tx,
@@ -82,7 +105,14 @@ impl TestApp {
         )
         .await
         .expect("create account");
-        accounts::set_grants(&mut tx, id, &[Grant::new(role, tenant, agency).expect("grant")], self.clock.now()).await.expect("grants");
+        accounts::set_grants(
+            &mut tx,
+            id,
+            &[Grant::new(role, tenant, agency).expect("grant")],
+            self.clock.now(),
+        )
+        .await
+        .expect("grants");
         tx.commit().await.expect("commit");
         id
     }
@@ -90,20 +120,38 @@ impl TestApp {
     /// A tenant id by code.
     pub async fn tenant(&self, code: &str) -> i64 {
         let mut c = self.store.conn().await.expect("conn");
-        org::tenant_by_code(&mut c, code).await.expect("query").expect("tenant exists").id
+        org::tenant_by_code(&mut c, code)
+            .await
+            .expect("query")
+            .expect("tenant exists")
+            .id
     }
 
     /// An agency id by tenant code and agency code.
     pub async fn agency(&self, tenant: &str, code: &str) -> i64 {
         let t = self.tenant(tenant).await;
         let mut c = self.store.conn().await.expect("conn");
-        org::agencies(&mut c, Some(&[t])).await.expect("agencies").into_iter().find(|a| a.code == code).expect("agency exists").id
+        org::agencies(&mut c, Some(&[t]))
+            .await
+            .expect("agencies")
+            .into_iter()
+            .find(|a| a.code == code)
+            .expect("agency exists")
+            .id
     }
 
     /// The audit actions recorded so far, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.store.conn().await.expect("conn");
-        let mut entries = tongdai_store::audit::list(&mut c, &tongdai_store::audit::Filter { limit: 1000, ..Default::default() }).await.expect("audit");
+        let mut entries = tongdai_store::audit::list(
+            &mut c,
+            &tongdai_store::audit::Filter {
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("audit");
         entries.reverse();
         entries.into_iter().map(|e| e.action).collect()
     }
@@ -120,8 +168,16 @@ pub struct Client {
 
 impl Client {
     fn new(base: &str) -> Client {
-        let http = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client");
-        Client { base: base.to_owned(), http, csrf: Arc::default() }
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client");
+        Client {
+            base: base.to_owned(),
+            http,
+            csrf: Arc::default(),
+        }
     }
 
     /// The CSRF token of the last page.
@@ -142,7 +198,12 @@ impl Client {
 
     /// GET a path; returns status and body (and remembers the page's CSRF token).
     pub async fn get(&self, path: &str) -> (StatusCode, String) {
-        let resp = self.http.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
         let status = resp.status();
         let body = resp.text().await.unwrap_or_default();
         self.remember_csrf(&body);
@@ -151,7 +212,11 @@ impl Client {
 
     /// GET a path and return the raw response.
     pub async fn get_raw(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
     }
 
     /// POST a form with the current CSRF token (fetching `/login` first if none is known).
@@ -162,21 +227,38 @@ impl Client {
         let token = self.csrf();
         let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
         fields.extend_from_slice(form);
-        self.http.post(format!("{}{path}", self.base)).form(&fields).send().await.expect("POST")
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&fields)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// POST a form without any CSRF token.
     pub async fn post_without_csrf(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST")
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// Log in (the login page sets the pre-session CSRF cookie).
     pub async fn login(&self, username: &str, password: &str) -> reqwest::Response {
         self.get("/login").await;
-        let resp = self.post("/login", &[("username", username), ("password", password)]).await;
+        let resp = self
+            .post("/login", &[("username", username), ("password", password)])
+            .await;
         // The session has its own token: load a page to learn it.
         if resp.status() == StatusCode::SEE_OTHER {
-            let to = resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("/").to_owned();
+            let to = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("/")
+                .to_owned();
             let _ = self.get(&to).await;
             let _ = self.get("/account").await;
         }
@@ -186,5 +268,9 @@ impl Client {
 
 /// The value of the `Location` header.
 pub fn location(resp: &reqwest::Response) -> String {
-    resp.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned()
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }
