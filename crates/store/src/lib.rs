@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod migrate;
+pub mod notifications;
 pub mod org;
 pub mod sessions;
 pub mod settings;

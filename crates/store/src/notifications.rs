@@ -1,0 +1,300 @@
+//! In-app notifications and the outbox of messages for other channels (CASE-5, CH-5).
+//!
+//! Both are written by the caller in the transaction of the event that causes them. An outbox
+//! row comes with a `notify.deliver` job in the same transaction; the job's handler (crate
+//! `tongdai-notify`) sends it and records the outcome.
+
+use crate::error::Result;
+use crate::jobs::{self, NewJob};
+use crate::{StoreError, instant, micros};
+use sqlx::AnyConnection;
+use tongdai_domain::Instant;
+
+/// The job kind that delivers one outbox row.
+pub const DELIVER_JOB: &str = "notify.deliver";
+
+/// An in-app notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+    pub created_at: Instant,
+    pub read_at: Option<Instant>,
+}
+
+type NotificationRow = (i64, i64, String, String, String, String, i64, Option<i64>);
+
+fn notification(r: NotificationRow) -> Notification {
+    Notification {
+        id: r.0,
+        account_id: r.1,
+        kind: r.2,
+        title: r.3,
+        body: r.4,
+        link: r.5,
+        created_at: instant(r.6),
+        read_at: r.7.map(instant),
+    }
+}
+
+/// Add an in-app notification for an account.
+pub async fn notify(
+    c: &mut AnyConnection,
+    account_id: i64,
+    kind: &str,
+    title: &str,
+    body: &str,
+    link: &str,
+    now: Instant,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO notifications (account_id, kind, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(title)
+    .bind(body)
+    .bind(link)
+    .bind(micros(now))
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// An account's notifications after `after_id`, oldest first (what a live stream sends).
+pub async fn since(
+    c: &mut AnyConnection,
+    account_id: i64,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<Notification>> {
+    let rows: Vec<NotificationRow> = sqlx::query_as(
+        "SELECT id, account_id, kind, title, body, link, created_at, read_at FROM notifications \
+         WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(account_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.into_iter().map(notification).collect())
+}
+
+/// An account's latest notifications, newest first.
+pub async fn latest(
+    c: &mut AnyConnection,
+    account_id: i64,
+    limit: i64,
+) -> Result<Vec<Notification>> {
+    let rows: Vec<NotificationRow> = sqlx::query_as(
+        "SELECT id, account_id, kind, title, body, link, created_at, read_at FROM notifications \
+         WHERE account_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    Ok(rows.into_iter().map(notification).collect())
+}
+
+/// How many unread notifications an account has.
+pub async fn unread_count(c: &mut AnyConnection, account_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// Mark an account's notifications read up to an id.
+pub async fn mark_read(
+    c: &mut AnyConnection,
+    account_id: i64,
+    up_to: i64,
+    now: Instant,
+) -> Result<u64> {
+    Ok(sqlx::query("UPDATE notifications SET read_at = $1 WHERE account_id = $2 AND id <= $3 AND read_at IS NULL")
+        .bind(micros(now))
+        .bind(account_id)
+        .bind(up_to)
+        .execute(&mut *c)
+        .await?
+        .rows_affected())
+}
+
+/// A message for another channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutgoingMessage {
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub kind: String,
+    pub case_id: Option<i64>,
+    /// Names this message once: a retry of the cause does not send it twice.
+    pub idempotency_key: String,
+}
+
+/// The status of an outbox row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    Queued,
+    /// Handed to the provider (an SMTP server said 250), not yet confirmed delivered.
+    Accepted,
+    Delivered,
+    Failed,
+}
+
+impl OutboxStatus {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Accepted => "accepted",
+            OutboxStatus::Delivered => "delivered",
+            OutboxStatus::Failed => "failed",
+        }
+    }
+
+    fn parse(s: &str) -> Option<OutboxStatus> {
+        Some(match s {
+            "queued" => OutboxStatus::Queued,
+            "accepted" => OutboxStatus::Accepted,
+            "delivered" => OutboxStatus::Delivered,
+            "failed" => OutboxStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// An outbox row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message: OutgoingMessage,
+    pub status: OutboxStatus,
+    pub attempts: i64,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: Instant,
+    pub sent_at: Option<Instant>,
+}
+
+/// Queue a message and its delivery job; `None` when a message with the same idempotency key
+/// was queued before.
+pub async fn enqueue(
+    c: &mut AnyConnection,
+    m: &OutgoingMessage,
+    now: Instant,
+) -> Result<Option<i64>> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (channel, recipient, subject, body, kind, case_id, idempotency_key, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(&m.channel)
+    .bind(&m.recipient)
+    .bind(&m.subject)
+    .bind(&m.body)
+    .bind(&m.kind)
+    .bind(m.case_id)
+    .bind(&m.idempotency_key)
+    .bind(micros(now))
+    .fetch_optional(&mut *c)
+    .await?;
+    if let Some(id) = id {
+        let job = NewJob::new(DELIVER_JOB, serde_json::json!({ "outbox_id": id }), now)
+            .dedupe(format!("{DELIVER_JOB}:{id}"));
+        jobs::enqueue(c, &job, now).await?;
+    }
+    Ok(id)
+}
+
+type OutboxDbRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
+const OUTBOX_COLUMNS: &str = "id, channel, recipient, subject, body, kind, case_id, idempotency_key, status, attempts, provider_id, last_error, created_at, sent_at";
+
+fn outbox_row(r: OutboxDbRow) -> Result<OutboxRow> {
+    Ok(OutboxRow {
+        id: r.0,
+        message: OutgoingMessage {
+            channel: r.1,
+            recipient: r.2,
+            subject: r.3,
+            body: r.4,
+            kind: r.5,
+            case_id: r.6,
+            idempotency_key: r.7,
+        },
+        status: OutboxStatus::parse(&r.8)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox status {}", r.8)))?,
+        attempts: r.9,
+        provider_id: r.10,
+        last_error: r.11,
+        created_at: instant(r.12),
+        sent_at: r.13.map(instant),
+    })
+}
+
+/// One outbox row.
+pub async fn get(c: &mut AnyConnection, id: i64) -> Result<OutboxRow> {
+    let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1");
+    let row: Option<OutboxDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    outbox_row(row.ok_or_else(|| StoreError::NotFound(format!("outbox {id}")))?)
+}
+
+/// Outbox rows about a case, oldest first.
+pub async fn for_case(c: &mut AnyConnection, case_id: i64) -> Result<Vec<OutboxRow>> {
+    let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE case_id = $1 ORDER BY id");
+    let rows: Vec<OutboxDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(case_id)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.into_iter().map(outbox_row).collect()
+}
+
+/// Record a delivery attempt's outcome.
+pub async fn record_attempt(
+    c: &mut AnyConnection,
+    id: i64,
+    status: OutboxStatus,
+    provider_id: Option<&str>,
+    error: Option<&str>,
+    now: Instant,
+) -> Result<()> {
+    let sent =
+        matches!(status, OutboxStatus::Accepted | OutboxStatus::Delivered).then(|| micros(now));
+    sqlx::query(
+        "UPDATE outbox SET status = $1, attempts = attempts + 1, provider_id = COALESCE($2, provider_id), last_error = $3, \
+         updated_at = $4, sent_at = COALESCE(sent_at, $5) WHERE id = $6",
+    )
+    .bind(status.code())
+    .bind(provider_id)
+    .bind(error)
+    .bind(micros(now))
+    .bind(sent)
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
