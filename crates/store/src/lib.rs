@@ -17,6 +17,7 @@ pub mod clock;
 pub mod counters;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod jobs;
 pub mod migrate;
 pub mod notifications;
