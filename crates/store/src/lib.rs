@@ -238,17 +238,9 @@ pub fn flag(b: bool) -> i64 {
 }
 
 /// The search key of a name: Vietnamese folded to plain lower-case letters (no diacritics,
-/// đ → d). Interim: to be replaced by `tongdai_domain::text`'s folding.
+/// đ → d), as the knowledge-base search folds it.
 pub fn fold(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c => c,
-        })
-        .collect::<String>()
-        .to_lowercase()
+    tongdai_domain::text::fold(s)
 }
 
 #[cfg(test)]
