@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod calendar;
+pub mod case;
 pub mod org;
 pub mod password;
 pub mod phone;
