@@ -66,7 +66,8 @@ proptest! {
         prop_assert_eq!(nfc_keys, nfd_keys);
     }
 
-    /// KB-3: the accented key is already canonical, and folding it gives the folded key.
+    /// KB-3: the accented key is already canonical, and folding it gives the folded key
+    /// (a shrunk failure once was the code-like text "0.i0ò", see `code_like_tokens_keep_their_shape`).
     #[test]
     fn accent_key_is_canonical(s in vietnamese_text()) {
         let key = accent_key(&s);
@@ -131,4 +132,13 @@ proptest! {
             prop_assert!(within_one_typo(&a, &b));
         }
     }
+}
+
+/// A regression found by the property above: tone canonicalisation must not reach into
+/// code-like tokens, or re-keying splits them differently.
+#[test]
+fn code_like_tokens_keep_their_shape() {
+    let key = accent_key("0.i0ò");
+    assert_eq!(accent_key(&key), key);
+    assert_eq!(accent_key("hòa"), accent_key("hoà"));
 }

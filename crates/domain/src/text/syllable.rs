@@ -104,6 +104,11 @@ fn strip_tone(chars: &mut [char]) -> (Tone, Option<usize>) {
 /// Moves the tone of one lowercase syllable to its canonical vowel in place, so that old and
 /// new spellings (`hòa`/`hoà`, `thủy`/`thuỷ`, `khỏe`/`khoẻ`) become the same chars.
 pub fn canonicalize_tone(chars: &mut [char]) {
+    // Only syllables have a tone position; codes like "0.i0ò" are left as typed (moving the
+    // mark inside them would change how they split into tokens).
+    if !chars.iter().all(|c| c.is_alphabetic()) {
+        return;
+    }
     let (tone, at) = strip_tone(chars);
     let Some(at) = at else { return };
     let target = tone_index(chars).unwrap_or(at);
