@@ -325,3 +325,21 @@ fn case6_policy_serde_has_defaults_and_the_mode_codes() {
     let json = serde_json::to_string(&c).unwrap();
     assert_eq!(serde_json::from_str::<Clocks>(&json).unwrap(), c);
 }
+
+/// CASE-6: seconds after the minute do not push a deadline to the next morning.
+#[test]
+fn case6_seconds_are_dropped_from_the_start() {
+    use tongdai_domain::case::deadline::{Budget, Clock, ClockUnit};
+    let cal = tongdai_domain::calendar::WorkingCalendar::default();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-03-13T15:00:40+07:00")
+        .unwrap()
+        .to_utc();
+    let c = Clock::start(
+        &cal,
+        ClockUnit::Working,
+        Budget::Hours { hours: 8 },
+        at,
+        false,
+    );
+    assert_eq!(c.due_at.to_rfc3339(), "2026-03-16T09:00:00+00:00");
+}

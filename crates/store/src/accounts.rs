@@ -560,3 +560,34 @@ pub async fn revoke_api_token(
         .rows_affected();
     Ok(n == 1)
 }
+
+/// Active accounts holding `role`, bound to `agency` (agency roles) or to one of `tenants`
+/// (tenant roles; a grant on no tenant covers all of them). Who receives a notification.
+pub async fn holders(
+    c: &mut AnyConnection,
+    role: Role,
+    agency: Option<i64>,
+    tenants: &[i64],
+) -> Result<Vec<Account>> {
+    let tenant_list = if tenants.is_empty() {
+        "NULL".to_owned()
+    } else {
+        tenants
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE active = 1 AND id IN (SELECT account_id FROM account_roles WHERE role = $1 \
+         AND (($2 <> 0 AND agency_id = $2) OR ($2 = 0 AND (tenant_id IS NULL OR tenant_id IN ({tenant_list}))))) ORDER BY id"
+    );
+    Ok(sqlx::query_as::<_, AccountRow>(sqlx::AssertSqlSafe(sql))
+        .bind(role.code())
+        .bind(agency.unwrap_or(0))
+        .fetch_all(&mut *c)
+        .await?
+        .into_iter()
+        .map(Account::from)
+        .collect())
+}

@@ -207,11 +207,19 @@ pub fn due_instant(
     adjustments: &[Adjustment],
     snap_to_opening: bool,
 ) -> Instant {
-    let mut due = base_due(cal, unit, budget, start);
+    // Deadlines are counted in whole minutes from the start: a case forwarded at 15:00:40 on
+    // a Friday is due Monday 16:00, not Tuesday 07:00 because of forty seconds.
+    let mut due = base_due(cal, unit, budget, floor_to_minute(start));
     for a in adjustments {
         due = adjust(cal, unit, due, a);
     }
     snap(cal, unit, snap_to_opening, due)
+}
+
+/// The instant without its seconds.
+pub fn floor_to_minute(t: Instant) -> Instant {
+    let secs = t.timestamp().div_euclid(60) * 60;
+    chrono::DateTime::from_timestamp(secs, 0).unwrap_or(t)
 }
 
 impl Clock {
