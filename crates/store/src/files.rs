@@ -30,7 +30,9 @@ impl FileType {
             FileType::Pdf => "application/pdf",
             FileType::Jpeg => "image/jpeg",
             FileType::Png => "image/png",
-            FileType::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            FileType::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             FileType::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             FileType::OfficeLegacy => "application/octet-stream",
             FileType::Wav => "audio/wav",
@@ -53,8 +55,14 @@ impl FileType {
     }
 
     /// The types the national PAKN form accepts (JPG, PDF, DOC(X), XLS(X)) plus PNG.
-    pub const ATTACHMENTS: &'static [FileType] =
-        &[FileType::Pdf, FileType::Jpeg, FileType::Png, FileType::Docx, FileType::Xlsx, FileType::OfficeLegacy];
+    pub const ATTACHMENTS: &'static [FileType] = &[
+        FileType::Pdf,
+        FileType::Jpeg,
+        FileType::Png,
+        FileType::Docx,
+        FileType::Xlsx,
+        FileType::OfficeLegacy,
+    ];
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -94,10 +102,16 @@ pub fn sniff(bytes: &[u8]) -> Option<FileType> {
 #[derive(Debug, thiserror::Error)]
 pub enum UploadError {
     #[error("Tệp «{name}» quá lớn ({size} byte; tối đa {max} byte).")]
-    TooLarge { name: String, size: usize, max: usize },
+    TooLarge {
+        name: String,
+        size: usize,
+        max: usize,
+    },
     #[error("Tệp «{name}» rỗng.")]
     Empty { name: String },
-    #[error("Tệp «{name}» không thuộc loại được chấp nhận ({allowed}); nội dung tệp đã được kiểm tra, không chỉ tên tệp.")]
+    #[error(
+        "Tệp «{name}» không thuộc loại được chấp nhận ({allowed}); nội dung tệp đã được kiểm tra, không chỉ tên tệp."
+    )]
     WrongType { name: String, allowed: String },
     #[error("Không ghi được tệp: {0}")]
     Io(#[from] std::io::Error),
@@ -123,7 +137,11 @@ pub struct FileStore {
 pub fn clean_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).take(120).collect();
-    if cleaned.trim().is_empty() { "tep-dinh-kem".into() } else { cleaned.trim().to_owned() }
+    if cleaned.trim().is_empty() {
+        "tep-dinh-kem".into()
+    } else {
+        cleaned.trim().to_owned()
+    }
 }
 
 impl FileStore {
@@ -137,18 +155,36 @@ impl FileStore {
     }
 
     /// Check and store an upload: size limit, type from the content, then a crash-safe write.
-    pub fn put(&self, name: &str, bytes: &[u8], allowed: &[FileType], max_size: usize) -> Result<StoredFile, UploadError> {
+    pub fn put(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        allowed: &[FileType],
+        max_size: usize,
+    ) -> Result<StoredFile, UploadError> {
         let original_name = clean_name(name);
         if bytes.is_empty() {
-            return Err(UploadError::Empty { name: original_name });
+            return Err(UploadError::Empty {
+                name: original_name,
+            });
         }
         if bytes.len() > max_size {
-            return Err(UploadError::TooLarge { name: original_name, size: bytes.len(), max: max_size });
+            return Err(UploadError::TooLarge {
+                name: original_name,
+                size: bytes.len(),
+                max: max_size,
+            });
         }
-        let file_type = sniff(bytes).filter(|t| allowed.contains(t)).ok_or_else(|| UploadError::WrongType {
-            name: original_name.clone(),
-            allowed: allowed.iter().map(|t| t.label()).collect::<Vec<_>>().join(", "),
-        })?;
+        let file_type = sniff(bytes)
+            .filter(|t| allowed.contains(t))
+            .ok_or_else(|| UploadError::WrongType {
+                name: original_name.clone(),
+                allowed: allowed
+                    .iter()
+                    .map(|t| t.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         let sha256 = data_encoding::HEXLOWER.encode(&Sha256::digest(bytes));
         let path = self.path_of(&sha256);
         if !path.exists() {
@@ -162,17 +198,28 @@ impl FileStore {
             }
             std::fs::rename(&tmp, &path)?;
         }
-        Ok(StoredFile { sha256, size: bytes.len(), file_type, original_name })
+        Ok(StoredFile {
+            sha256,
+            size: bytes.len(),
+            file_type,
+            original_name,
+        })
     }
 
     /// Read a stored file back, checking its hash.
     pub fn get(&self, sha256: &str) -> std::io::Result<Vec<u8>> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a SHA-256"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a SHA-256",
+            ));
         }
         let bytes = std::fs::read(self.path_of(sha256))?;
         if data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes)) != sha256 {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "file content changed on disk"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "file content changed on disk",
+            ));
         }
         Ok(bytes)
     }
@@ -186,8 +233,14 @@ mod tests {
     fn types_come_from_the_content_not_the_name() {
         assert_eq!(sniff(b"%PDF-1.7 ..."), Some(FileType::Pdf));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some(FileType::Jpeg));
-        assert_eq!(sniff(b"PK\x03\x04....word/document.xml"), Some(FileType::Docx));
-        assert_eq!(sniff(b"PK\x03\x04....xl/workbook.xml"), Some(FileType::Xlsx));
+        assert_eq!(
+            sniff(b"PK\x03\x04....word/document.xml"),
+            Some(FileType::Docx)
+        );
+        assert_eq!(
+            sniff(b"PK\x03\x04....xl/workbook.xml"),
+            Some(FileType::Xlsx)
+        );
         assert_eq!(sniff(b"PK\x03\x04....other.txt"), None);
         assert_eq!(sniff(b"MZ\x90\x00 an executable"), None);
         assert_eq!(sniff(b"<html><script>"), None);
@@ -198,16 +251,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fs = FileStore::new(dir.path());
         let pdf = b"%PDF-1.4 hello".to_vec();
-        let f = fs.put("../../etc/Đơn kiến nghị.pdf", &pdf, FileType::ATTACHMENTS, 1000).unwrap();
+        let f = fs
+            .put(
+                "../../etc/Đơn kiến nghị.pdf",
+                &pdf,
+                FileType::ATTACHMENTS,
+                1000,
+            )
+            .unwrap();
         assert_eq!(f.original_name, "Đơn kiến nghị.pdf");
         assert_eq!(f.file_type, FileType::Pdf);
         assert_eq!(fs.get(&f.sha256).unwrap(), pdf);
-        assert!(matches!(fs.put("a.pdf", b"MZ not a pdf", FileType::ATTACHMENTS, 1000), Err(UploadError::WrongType { .. })));
-        assert!(matches!(fs.put("a.pdf", &pdf, FileType::ATTACHMENTS, 5), Err(UploadError::TooLarge { .. })));
-        assert!(matches!(fs.put("a.pdf", b"", FileType::ATTACHMENTS, 5), Err(UploadError::Empty { .. })));
+        assert!(matches!(
+            fs.put("a.pdf", b"MZ not a pdf", FileType::ATTACHMENTS, 1000),
+            Err(UploadError::WrongType { .. })
+        ));
+        assert!(matches!(
+            fs.put("a.pdf", &pdf, FileType::ATTACHMENTS, 5),
+            Err(UploadError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            fs.put("a.pdf", b"", FileType::ATTACHMENTS, 5),
+            Err(UploadError::Empty { .. })
+        ));
         assert!(fs.get("../../etc/passwd").is_err());
         // Tampering on disk is detected.
-        std::fs::write(dir.path().join(&f.sha256[..2]).join(&f.sha256), b"%PDF-changed").unwrap();
+        std::fs::write(
+            dir.path().join(&f.sha256[..2]).join(&f.sha256),
+            b"%PDF-changed",
+        )
+        .unwrap();
         assert!(fs.get(&f.sha256).is_err());
     }
 }

@@ -77,6 +77,8 @@ pub struct Ctx {
     pub tr: Tr,
     pub ip: String,
     pub path: String,
+    /// The path with its query string (where a language switch returns to).
+    pub uri: String,
     /// The CSRF token forms must carry (the session's, or the pre-session cookie's).
     pub csrf: String,
     /// A new pre-session CSRF cookie to set on the response, if one was created.
@@ -133,6 +135,10 @@ pub async fn load_context(State(state): State<AppState>, mut req: Request, next:
         tr: Tr { locale },
         ip,
         path: req.uri().path().to_owned(),
+        uri: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned()),
         csrf,
         new_csrf_cookie: new_cookie.clone(),
     };
@@ -396,15 +402,41 @@ pub async fn audit_change(
 }
 
 /// A simple per-address limiter for login attempts (independent of per-account lock-out):
-/// at most `MAX` attempts per address in a sliding `WINDOW`.
-#[derive(Debug, Default)]
+/// at most `MAX` attempts per address in a sliding `WINDOW`. It also serialises the attempts
+/// on one account (see [`LoginLimiter::account_turn`]).
+#[derive(Debug)]
 pub struct LoginLimiter {
     attempts: Mutex<HashMap<String, Vec<MonoInstant>>>,
+    /// Striped locks, one per username hash: bounded memory whatever names are tried.
+    turns: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter {
+            attempts: Mutex::default(),
+            turns: (0..Self::STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+        }
+    }
 }
 
 impl LoginLimiter {
     const MAX: usize = 30;
     const WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
+    const STRIPES: usize = 64;
+
+    /// Wait for this account's turn: attempts on one account (password or second factor) run
+    /// one at a time, each reading the failure count left by the previous one, so a burst of
+    /// parallel guesses cannot all see the same count and escape the lock-out (SEC-1).
+    pub async fn account_turn(&self, username: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        username.hash(&mut h);
+        let i = (h.finish() % Self::STRIPES as u64) as usize;
+        self.turns[i].lock().await
+    }
 
     /// Count an attempt; false when the address is over the limit.
     pub fn allow(&self, ip: &str) -> bool {

@@ -1,7 +1,55 @@
 //! Helpers for HTML forms: typed parsing of text fields with Vietnamese error messages, and
 //! the error list a form page shows next to its fields.
 
+use crate::state::AppState;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC on input (KB-3): every field of a urlencoded form reaches the handlers in NFC, whatever
+/// the keyboard sent (macOS and some Vietnamese input methods send NFD, where "Nguyễn" is 8
+/// code points instead of 6): names, addresses and passwords then compare, search and hash
+/// alike however they were typed.
+pub async fn nfc_form(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, state.settings.max_body_bytes).await else {
+        return crate::error::AppError::BadRequest("Nội dung gửi lên quá lớn.".into())
+            .into_response();
+    };
+    let normalised = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .filter(|pairs| {
+            pairs.iter().any(|(k, v)| {
+                !unicode_normalization::is_nfc(k) || !unicode_normalization::is_nfc(v)
+            })
+        })
+        .and_then(|pairs| {
+            let nfc: Vec<(String, String)> = pairs
+                .into_iter()
+                .map(|(k, v)| (k.nfc().collect(), v.nfc().collect()))
+                .collect();
+            serde_urlencoded::to_string(nfc).ok()
+        });
+    let body = match normalised {
+        Some(s) => Body::from(s),
+        None => Body::from(bytes),
+    };
+    let mut req = Request::from_parts(parts, body);
+    req.headers_mut().remove(header::CONTENT_LENGTH);
+    next.run(req).await
+}
 
 /// Problems found in a submitted form, by field name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -25,6 +25,9 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub flash: Option<Flash>,
     pub path: String,
+    /// This page (path and query), URL-encoded for the language switch's `next`, so that
+    /// switching keeps the month, the filter or the search on screen.
+    pub next: String,
 }
 
 impl Layout {
@@ -88,6 +91,7 @@ impl Layout {
             nav,
             flash,
             path: ctx.path.clone(),
+            next: crate::auth::urlencode(&ctx.uri),
         }
     }
 }

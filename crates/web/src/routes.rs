@@ -638,6 +638,7 @@ pub fn router(state: AppState) -> Router {
     }
     let body_limit = state.settings.max_body_bytes;
     let app = app
+        .layer(from_fn_with_state(state.clone(), crate::forms::nfc_form))
         .layer(from_fn_with_state(state.clone(), csrf::protect))
         .layer(from_fn_with_state(state.clone(), auth::load_context))
         .merge(bare)

@@ -11,6 +11,11 @@
     var msg = e.target.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) { e.preventDefault(); }
   });
+  // Filters that apply as soon as a choice is made (no inline handlers: the CSP forbids them).
+  document.addEventListener("change", function (e) {
+    var t = e.target;
+    if (t.hasAttribute && t.hasAttribute("data-autosubmit") && t.form) { t.form.submit(); }
+  });
   // Mobile menu.
   document.addEventListener("click", function (e) {
     var t = e.target.closest("[data-toggle-nav]");

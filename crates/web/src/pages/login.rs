@@ -63,6 +63,14 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| accounts::hash_password("không có tài khoản này 0").unwrap_or_default())
 }
 
+/// Verify a password off the async workers: argon2 takes tens of milliseconds of CPU, and a
+/// burst of logins must not stall every other request.
+async fn check_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || accounts::verify_password(&hash, &password))
+        .await
+        .unwrap_or(false)
+}
+
 fn session_cookie(state: &AppState, token: &str) -> String {
     let secure = if state.settings.secure_cookies() {
         "; Secure"
@@ -130,6 +138,9 @@ pub async fn submit(
         };
         return Ok((StatusCode::TOO_MANY_REQUESTS, render(&page)?).into_response());
     }
+    // One attempt at a time per account, each reading the failure count the previous one
+    // left (parallel guesses must not escape the lock-out).
+    let _turn = state.login_limiter.account_turn(&username).await;
     let now = state.now();
     let found = {
         let mut c = state.store.conn().await?;
@@ -137,7 +148,7 @@ pub async fn submit(
     };
     let wrong = ctx.tr.t("login.wrong").to_owned();
     let Some((account, hash)) = found else {
-        let _ = accounts::verify_password(dummy_hash(), &f.password);
+        let _ = check_password(dummy_hash().to_owned(), f.password.clone()).await;
         log(
             &state,
             &ctx,
@@ -164,7 +175,7 @@ pub async fn submit(
             .to_string();
         return fail(ctx.tr.f("login.locked", &[("time", &t)]));
     }
-    if !accounts::verify_password(&hash, &f.password) || !account.active {
+    if !check_password(hash, f.password.clone()).await || !account.active {
         let locked = {
             let mut c = state.store.conn().await?;
             accounts::record_failure(&mut c, &account, &state.settings.lockout, now).await?
@@ -205,7 +216,11 @@ pub async fn submit(
     if let Some(old) = crate::auth::cookie(&headers, SESSION_COOKIE) {
         sessions::delete(&mut tx, &sessions::token_hash(&old)).await?;
     }
-    accounts::record_success(&mut tx, account.id, now).await?;
+    // With a second factor the login is not done yet: the failure count (which TOTP guesses
+    // add to) is reset only when the code is right.
+    if !account.totp_enabled {
+        accounts::record_success(&mut tx, account.id, now).await?;
+    }
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -220,20 +235,23 @@ pub async fn submit(
         now,
     )
     .await?;
-    crate::auth::audit_change(
+    // The one who logged in is the actor of the entry (no session existed yet).
+    audit::append(
         &mut tx,
-        &state,
-        &Ctx {
-            user: None,
-            ..ctx.clone()
+        tongdai_domain::audit::NewAuditEntry {
+            at_us: tongdai_store::micros(now),
+            actor_id: Some(account.id),
+            actor_name: username.clone(),
+            action: if account.totp_enabled {
+                "auth.password_ok"
+            } else {
+                "auth.login"
+            }
+            .into(),
+            target: format!("account:{}", account.id),
+            detail: audit::detail(serde_json::json!({ "username": username })),
+            ip: ctx.ip.clone(),
         },
-        if account.totp_enabled {
-            "auth.password_ok"
-        } else {
-            "auth.login"
-        },
-        &format!("account:{}", account.id),
-        serde_json::json!({ "username": username }),
     )
     .await?;
     tx.commit().await?;
@@ -269,8 +287,35 @@ pub async fn totp_submit(
     Form(f): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     let user = ctx.user.clone().ok_or(AppError::Forbidden)?;
+    let _turn = state
+        .login_limiter
+        .account_turn(&user.account.username)
+        .await;
     let now = state.now();
     let mut tx = state.store.begin().await?;
+    // Read afresh: other attempts may have counted failures or locked the account since this
+    // login's password was checked.
+    let account = accounts::get(&mut tx, user.account.id).await?;
+    if let Some(until) = account.locked_until.filter(|u| *u > now) {
+        crate::auth::audit_change(
+            &mut tx,
+            &state,
+            &ctx,
+            "auth.login_refused",
+            &format!("account:{}", account.id),
+            serde_json::json!({ "reason": "locked", "second_factor": "totp" }),
+        )
+        .await?;
+        tx.commit().await?;
+        let t = tongdai_domain::time::to_vietnam(until)
+            .format("%H:%M")
+            .to_string();
+        let page = TotpPage {
+            layout: Layout::new(&ctx, "totp.title", None),
+            error: ctx.tr.f("login.locked", &[("time", &t)]),
+        };
+        return Ok((StatusCode::UNAUTHORIZED, render(&page)?).into_response());
+    }
     let Some((secret, last)) = accounts::totp(&mut tx, user.account.id).await? else {
         return Err(AppError::Forbidden);
     };
@@ -295,8 +340,7 @@ pub async fn totp_submit(
         }
         None => {
             let locked =
-                accounts::record_failure(&mut tx, &user.account, &state.settings.lockout, now)
-                    .await?;
+                accounts::record_failure(&mut tx, &account, &state.settings.lockout, now).await?;
             crate::auth::audit_change(
                 &mut tx,
                 &state,

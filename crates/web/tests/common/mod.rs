@@ -140,6 +140,50 @@ impl TestApp {
             .id
     }
 
+    /// The audit entries recorded so far, oldest first.
+    pub async fn audit(&self) -> Vec<tongdai_domain::audit::AuditEntry> {
+        let mut c = self.store.conn().await.expect("conn");
+        let mut entries = Vec::new();
+        let mut before = None;
+        loop {
+            let page = tongdai_store::audit::list(
+                &mut c,
+                &tongdai_store::audit::Filter {
+                    limit: 1000,
+                    before_seq: before,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("audit");
+            let Some(last) = page.last() else { break };
+            before = Some(last.seq);
+            entries.extend(page);
+        }
+        entries.reverse();
+        entries
+    }
+
+    /// The audit entries with an action, oldest first.
+    pub async fn audit_of(&self, action: &str) -> Vec<tongdai_domain::audit::AuditEntry> {
+        self.audit()
+            .await
+            .into_iter()
+            .filter(|e| e.action == action)
+            .collect()
+    }
+
+    /// An account by username.
+    pub async fn account_named(&self, username: &str) -> accounts::Account {
+        let mut c = self.store.conn().await.expect("conn");
+        accounts::list(&mut c)
+            .await
+            .expect("accounts")
+            .into_iter()
+            .find(|a| a.username == username)
+            .expect("account exists")
+    }
+
     /// The audit actions recorded so far, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
         let mut c = self.store.conn().await.expect("conn");
@@ -164,12 +208,15 @@ pub struct Client {
     pub base: String,
     pub http: reqwest::Client,
     csrf: Arc<std::sync::Mutex<String>>,
+    /// The cookie jar (readable, to compare session tokens).
+    pub jar: Arc<reqwest::cookie::Jar>,
 }
 
 impl Client {
     fn new(base: &str) -> Client {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         let http = reqwest::Client::builder()
-            .cookie_store(true)
+            .cookie_provider(jar.clone())
             .redirect(Policy::none())
             .build()
             .expect("client");
@@ -177,7 +224,63 @@ impl Client {
             base: base.to_owned(),
             http,
             csrf: Arc::default(),
+            jar,
         }
+    }
+
+    /// The value of a cookie the jar would send to the application.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url: reqwest::Url = self.base.parse().expect("base url");
+        let header = self.jar.cookies(&url)?;
+        header.to_str().ok()?.split(';').find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then(|| v.to_owned())
+        })
+    }
+
+    /// POST a form with the current CSRF token and extra request headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf();
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", token.as_str())];
+        fields.extend_from_slice(form);
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(&fields);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.expect("POST")
+    }
+
+    /// POST a multipart form; the CSRF token goes in the query, as the upload form sends it.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.http
+            .post(format!("{}{path}{sep}_csrf={}", self.base, self.csrf()))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart")
+    }
+
+    /// Follow a redirect answer with a GET; returns the page (and remembers its CSRF token).
+    pub async fn follow(&self, resp: reqwest::Response) -> (StatusCode, String) {
+        let status = resp.status();
+        let to = location(&resp);
+        assert!(
+            status.is_redirection() && !to.is_empty(),
+            "expected a redirect, got {status}: {}",
+            resp.text().await.unwrap_or_default()
+        );
+        self.get(&to).await
     }
 
     /// The CSRF token of the last page.
@@ -188,10 +291,10 @@ impl Client {
     fn remember_csrf(&self, body: &str) {
         if let Some(i) = body.find("name=\"csrf-token\" content=\"") {
             let rest = &body[i + 27..];
-            if let Some(end) = rest.find('"') {
-                if let Ok(mut g) = self.csrf.lock() {
-                    *g = rest[..end].to_owned();
-                }
+            if let Some(end) = rest.find('"')
+                && let Ok(mut g) = self.csrf.lock()
+            {
+                *g = rest[..end].to_owned();
             }
         }
     }
@@ -273,4 +376,42 @@ pub fn location(resp: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned()
+}
+
+/// The page with what changes from run to run replaced (CSRF tokens, times, generated secrets),
+/// for snapshots.
+pub fn redact(html: &str) -> String {
+    let mut out = html.to_owned();
+    for (start, end) in [
+        ("name=\"csrf-token\" content=\"", "\""),
+        ("name=\"_csrf\" value=\"", "\""),
+        ("_csrf=", "\""),
+    ] {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(start) {
+            let a = from + i + start.len();
+            let Some(len) = out[a..].find(end) else { break };
+            out.replace_range(a..a + len, "[csrf]");
+            from = a + "[csrf]".len();
+        }
+    }
+    out
+}
+
+/// The text of the first element with `id="{id}"` up to its closing tag of the same name.
+pub fn element<'a>(html: &'a str, id: &str) -> &'a str {
+    let marker = format!("id=\"{id}\"");
+    let Some(i) = html.find(&marker) else {
+        panic!("no element with id {id} in the page");
+    };
+    let open = html[..i].rfind('<').expect("tag start");
+    let tag: String = html[open + 1..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect();
+    let close = format!("</{tag}>");
+    let end = html[i..]
+        .find(&close)
+        .map_or(html.len(), |e| i + e + close.len());
+    &html[open..end]
 }

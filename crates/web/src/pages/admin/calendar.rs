@@ -13,8 +13,8 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use tongdai_domain::access::Permission;
@@ -60,6 +60,11 @@ pub struct RuleView {
     pub name: String,
     pub enabled: bool,
     pub note: String,
+    /// First year the rule applies ("" = every year): a new holiday (24/11) must not turn
+    /// past years' working days into days off.
+    pub from_year: String,
+    /// The form field of `from_year`.
+    pub field: String,
 }
 
 #[derive(Template)]
@@ -228,8 +233,16 @@ async fn page_with(
             name: r.name.clone(),
             enabled: r.enabled,
             note: r.note.clone().unwrap_or_default(),
+            from_year: r.from_year.map(|y| y.to_string()).unwrap_or_default(),
+            field: format!("from_year.{}", r.id),
         })
         .collect();
+    // A refused form answers 422, like every other form.
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = Page {
         layout: Layout::new(ctx, "admin.calendar", flash::read(headers)),
         calendars,
@@ -260,7 +273,7 @@ async fn page_with(
         rules,
         errors,
     };
-    render_page(&page, headers)
+    Ok((status, render_page(&page, headers)?).into_response())
 }
 
 /// `GET /admin/calendar?cal=&y=&m=`
@@ -509,10 +522,12 @@ pub async fn set_hours(
     save(&state, &ctx, &row, version, &config, change).await
 }
 
-/// `POST /admin/calendar/rules`: the body lists `enabled=<rule id>` for each enabled rule.
+/// `POST /admin/calendar/rules`: the body lists `enabled=<rule id>` for each enabled rule, and
+/// `from_year.<rule id>=YYYY` (empty: every year).
 pub async fn set_rules(
     State(state): State<AppState>,
     ctx: Ctx,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     require_global(&state, &ctx, Permission::CalendarManage).await?;
@@ -537,12 +552,38 @@ pub async fn set_rules(
         .collect();
     let row = load_row(&state, Some(cal)).await?;
     let mut config = row.config.clone();
+    let mut errors = FormErrors::default();
+    let mut from_years = serde_json::Map::new();
     for r in &mut config.rules {
         r.enabled = enabled.contains(&r.id);
+        let key = format!("from_year.{}", r.id);
+        if !pairs.iter().any(|(k, _)| *k == key) {
+            continue; // an older form without the field: keep what is stored
+        }
+        r.from_year = match get(&key).trim() {
+            "" => None,
+            y => match y.parse::<i32>() {
+                Ok(y) if (1900..=2199).contains(&y) => Some(y),
+                _ => {
+                    errors.add(&key, "Năm không hợp lệ (1900–2199).");
+                    None
+                }
+            },
+        };
+        if let Some(y) = r.from_year {
+            from_years.insert(r.id.clone(), y.into());
+        }
+    }
+    if !errors.is_empty() {
+        let q = CalQuery {
+            cal: Some(cal),
+            ..Default::default()
+        };
+        return page_with(&state, &ctx, &headers, q, errors).await;
     }
     let change = Change {
         action: "calendar.rules",
-        detail: serde_json::json!({ "enabled": enabled }),
+        detail: serde_json::json!({ "enabled": enabled, "from_year": from_years }),
         back: &format!("/admin/calendar?cal={}", row.id),
     };
     save(&state, &ctx, &row, version, &config, change).await
