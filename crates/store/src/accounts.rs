@@ -263,19 +263,28 @@ pub async fn set_password(
 }
 
 /// Count a failed login; returns the instant the account is locked until, if it now is.
+///
+/// The count is incremented in the database (`failed_logins + 1`), not from a value read
+/// earlier, so simultaneous wrong passwords on several nodes each count.
 pub async fn record_failure(
     c: &mut AnyConnection,
     account: &Account,
     policy: &LockoutPolicy,
     now: Instant,
 ) -> Result<Option<Instant>> {
-    let (count, locked) = policy.after_failure(account.failed_logins, now);
-    sqlx::query("UPDATE accounts SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-        .bind(i64::from(count))
-        .bind(locked.map(micros).or(account.locked_until.map(micros)))
+    let failures: i64 = sqlx::query_scalar("UPDATE accounts SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins")
         .bind(account.id)
-        .execute(&mut *c)
+        .fetch_one(&mut *c)
         .await?;
+    let before = u32::try_from(failures - 1).unwrap_or(0);
+    let (_, locked) = policy.after_failure(before, now);
+    if let Some(until) = locked {
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = $1 WHERE id = $2")
+            .bind(micros(until))
+            .bind(account.id)
+            .execute(&mut *c)
+            .await?;
+    }
     Ok(locked)
 }
 

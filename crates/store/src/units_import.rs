@@ -226,6 +226,11 @@ async fn ensure_unit(
     input: UnitInput,
     report: &mut ImportReport,
 ) -> Result<i64, RowProblem> {
+    // Old spreadsheets arrive decomposed (NFD) or with legacy tone placement: store NFC.
+    let input = UnitInput {
+        name: tongdai_domain::text::nfc(&input.name),
+        ..input
+    };
     let db = |e: StoreError| problem("", format!("lỗi cơ sở dữ liệu: {e}"));
     if let Some(u) = org::unit_by_code_from(c, &input.code, input.validity.from)
         .await

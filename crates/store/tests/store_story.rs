@@ -812,3 +812,56 @@ async fn calendar_versions_guard_concurrent_edits_adm_4() {
     assert!(!cal.is_working_day(d(2027, 3, 8)));
     assert!(cal.is_working_day(d(2027, 3, 9)));
 }
+
+/// SEC-1: wrong passwords arriving at the same time each count (the increment is atomic).
+#[tokio::test]
+async fn simultaneous_failures_all_count_sec_1() {
+    let db = TestDb::new().await;
+    let mut tx = db.store.begin().await.unwrap();
+    let new = accounts::NewAccount {
+        username: "song.song".into(),
+        display_name: "Song Song".into(),
+        email: String::new(),
+        phone: String::new(),
+        tenant_id: None,
+        password: "Mật khẩu dài 2026".into(),
+        must_change_password: false,
+    };
+    let id = accounts::create(&mut tx, &new, t0()).await.unwrap();
+    tx.commit().await.unwrap();
+    let account = {
+        let mut c = db.store.conn().await.unwrap();
+        accounts::get(&mut c, id).await.unwrap()
+    };
+    let policy = LockoutPolicy {
+        max_failures: 5,
+        lock_minutes: 10,
+    };
+    let mut handles = Vec::new();
+    for _ in 0..5 {
+        let (store, account, policy) = (db.store.clone(), account.clone(), policy.clone());
+        handles.push(tokio::spawn(async move {
+            let mut tx = store.begin().await.unwrap();
+            let locked = accounts::record_failure(&mut tx, &account, &policy, t0())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            locked
+        }));
+    }
+    let mut locks = 0;
+    for h in handles {
+        if h.await.unwrap().is_some() {
+            locks += 1;
+        }
+    }
+    assert_eq!(locks, 1, "the fifth failure locks, whatever the order");
+    let mut c = db.store.conn().await.unwrap();
+    assert!(
+        accounts::get(&mut c, id)
+            .await
+            .unwrap()
+            .locked_until
+            .is_some()
+    );
+}
