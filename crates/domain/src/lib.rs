@@ -11,6 +11,7 @@ pub mod case;
 pub mod org;
 pub mod password;
 pub mod phone;
+pub mod roster;
 pub mod text;
 pub mod time;
 pub mod totp;

@@ -20,10 +20,10 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod jobs;
-pub mod kb;
 pub mod migrate;
 pub mod notifications;
 pub mod org;
+pub mod roster;
 pub mod sessions;
 pub mod settings;
 #[cfg(feature = "testing")]

@@ -865,3 +865,43 @@ async fn simultaneous_failures_all_count_sec_1() {
             .is_some()
     );
 }
+
+/// ADM-3: shifts are stored per tenant, overlapping shifts of one person are refused, and the
+/// gaps are found from the stored roster.
+#[tokio::test]
+async fn duty_roster_adm_3() {
+    use tongdai_domain::roster::{Shift, gaps};
+    use tongdai_store::roster;
+    let db = TestDb::new().await;
+    let (tenant, _) = tenant_with_agency(&db).await;
+    let mut tx = db.store.begin().await.unwrap();
+    let id = accounts::create(
+        &mut tx,
+        &accounts::NewAccount {
+            username: "truc.ban".into(),
+            display_name: "Trực Ban".into(),
+            email: String::new(),
+            phone: String::new(),
+            tenant_id: Some(tenant),
+            password: "Mật khẩu dài 2026".into(),
+            must_change_password: false,
+        },
+        t0(),
+    )
+    .await
+    .unwrap();
+    let monday = d(2026, 3, 16);
+    let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
+    roster::add(&mut tx, tenant, &Shift::new(id, monday, hm(7, 0), hm(11, 0)).unwrap(), "", None, t0()).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = db.store.begin().await.unwrap();
+    let overlap = roster::add(&mut tx, tenant, &Shift::new(id, monday, hm(10, 0), hm(12, 0)).unwrap(), "", None, t0()).await;
+    assert!(overlap.unwrap_err().to_string().contains("trùng"));
+    drop(tx);
+    let mut c = db.store.conn().await.unwrap();
+    let shifts: Vec<Shift> = roster::shifts(&mut c, &[tenant], monday, monday).await.unwrap().into_iter().map(|r| r.shift).collect();
+    assert_eq!(shifts.len(), 1);
+    let cal = tongdai_domain::calendar::WorkingCalendar::default();
+    let g = gaps(&cal, &shifts, 1, monday, monday);
+    assert_eq!(g.len(), 1, "the afternoon is not covered: {g:?}");
+}
