@@ -323,6 +323,44 @@ impl CaseService {
         command: &Command,
         expected_version: Option<i64>,
     ) -> Result<(Case, i64), CaseError> {
+        self.decide_with_files(case_id, actor, command, expected_version, &[])
+            .await
+    }
+
+    /// Add one uploaded file to a case (CASE-1, CASE-12): checked by content and size, stored,
+    /// then the `add_attachment` decision and the attachment row in one transaction.
+    pub async fn attach(
+        &self,
+        case_id: i64,
+        actor: &Actor,
+        upload: &Upload,
+        expected_version: Option<i64>,
+    ) -> Result<(Case, i64), CaseError> {
+        let stored = self.store_uploads(std::slice::from_ref(upload))?;
+        let Some(f) = stored.first() else {
+            return Err(CaseError::Upload(UploadError::Empty {
+                name: tongdai_store::files::clean_name(&upload.name),
+            }));
+        };
+        let command = Command::AddAttachment {
+            attachment: case::RawAttachment {
+                name: f.original_name.clone(),
+                size_bytes: f.size as u64,
+                content_type: f.file_type.mime().to_owned(),
+            },
+        };
+        self.decide_with_files(case_id, actor, &command, expected_version, &stored)
+            .await
+    }
+
+    async fn decide_with_files(
+        &self,
+        case_id: i64,
+        actor: &Actor,
+        command: &Command,
+        expected_version: Option<i64>,
+        files: &[StoredFile],
+    ) -> Result<(Case, i64), CaseError> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let (case, version) = cases::get(&mut tx, case_id).await?;
@@ -361,6 +399,9 @@ impl CaseService {
         for linked in &outcome.linked_events {
             cases::append_events(&mut tx, linked.case_id, std::slice::from_ref(&linked.event))
                 .await?;
+        }
+        for f in files {
+            cases::add_attachment(&mut tx, case_id, f, actor.account_id(), now).await?;
         }
         let notified = self.apply_effects(&mut tx, &outcome, &tc, now).await?;
         tx.commit().await?;

@@ -23,6 +23,12 @@ pub struct Config {
     /// `text` or `json`.
     pub log_format: String,
     pub web: WebSettings,
+    /// Outgoing e-mail (SMTP).
+    pub email: tongdai_notify::email::EmailSettings,
+    /// Cases: upload limits, spam limits, the daily summary.
+    pub cases: tongdai_cases::CaseSettings,
+    /// The SIP engine (`[sip]`; `TONGDAI_SIP_LISTEN`, `TONGDAI_SIP_ENABLED`, …).
+    pub sip: tongdai_telephony::settings::SipSettings,
 }
 
 impl Default for Config {
@@ -35,6 +41,9 @@ impl Default for Config {
             log: "info".into(),
             log_format: "text".into(),
             web: WebSettings::default(),
+            email: tongdai_notify::email::EmailSettings::default(),
+            cases: tongdai_cases::CaseSettings::default(),
+            sip: tongdai_telephony::settings::SipSettings::default(),
         }
     }
 }

@@ -10,7 +10,8 @@ pub fn init(config: &Config, quiet: bool) {
     let default = if quiet {
         "warn".to_owned()
     } else {
-        config.log.clone()
+        // rsipstack logs every SIP message at info: keep it to warnings unless asked.
+        format!("rsipstack=warn,{}", config.log)
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

@@ -5,6 +5,7 @@
 mod commands;
 mod config;
 mod logging;
+mod telephony;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -37,6 +38,12 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(commands::audit::Audit),
+    /// Call records (TEL-8).
+    #[command(subcommand)]
+    Cdr(commands::cdr::Cdr),
+    /// The knowledge base: import procedures, search.
+    #[command(subcommand)]
+    Kb(commands::kb::Kb),
 }
 
 fn main() -> ExitCode {
@@ -74,6 +81,8 @@ fn main() -> ExitCode {
             Command::Import(cmd) => commands::import::run(&loaded.config, cmd).await,
             Command::Calendar(cmd) => commands::calendar::run(&loaded.config, cmd).await,
             Command::Audit(cmd) => commands::audit::run(&loaded.config, cmd).await,
+            Command::Kb(cmd) => commands::kb::run(&loaded.config, cmd).await,
+            Command::Cdr(cmd) => commands::cdr::run(&loaded.config, cmd).await,
         }
     });
     match result {

@@ -98,13 +98,65 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Operator => &[Dashboard, DirectoryRead, AgencyRead, CalendarRead],
-            Role::FocalOfficer => &[Dashboard, AgencyRead],
-            Role::AgencyHead => &[Dashboard, AgencyRead, AgencyContactsEdit],
-            Role::Coordinator => &[Dashboard, DirectoryRead, AgencyRead, CalendarRead, OrgRead],
-            Role::Leadership => &[Dashboard, DirectoryRead, AgencyRead, CalendarRead, OrgRead],
+            Role::Operator => &[
+                Dashboard,
+                DirectoryRead,
+                AgencyRead,
+                CalendarRead,
+                KbRead,
+                CaseIntake,
+                CaseRead,
+                LogbookRead,
+                ConsoleUse,
+            ],
+            Role::FocalOfficer => &[Dashboard, AgencyRead, KbRead, KbEdit, CaseRead],
+            Role::AgencyHead => &[
+                Dashboard,
+                AgencyRead,
+                AgencyContactsEdit,
+                KbRead,
+                KbEdit,
+                KbReview,
+                CaseRead,
+            ],
+            Role::Coordinator => &[
+                Dashboard,
+                DirectoryRead,
+                AgencyRead,
+                CalendarRead,
+                OrgRead,
+                KbRead,
+                KbManage,
+                CaseIntake,
+                CaseRead,
+                CaseModerate,
+                RoutingManage,
+                LogbookRead,
+                CaseReports,
+                CallRecordsRead,
+                ConsoleUse,
+                ConsoleSupervise,
+            ],
+            Role::Leadership => &[
+                Dashboard,
+                DirectoryRead,
+                AgencyRead,
+                CalendarRead,
+                OrgRead,
+                KbRead,
+                CaseRead,
+                LogbookRead,
+                CaseReports,
+                CallRecordsRead,
+            ],
             Role::PostalStaff => &[Dashboard, AgencyRead],
-            Role::Inspector => &[Dashboard, AuditRead, OrgRead],
+            Role::Inspector => &[
+                Dashboard,
+                AuditRead,
+                OrgRead,
+                CallRecordsRead,
+                RecordingAccess,
+            ],
             Role::Admin => &[
                 Dashboard,
                 DirectoryRead,
@@ -117,6 +169,15 @@ impl Role {
                 AccountsManage,
                 SecurityManage,
                 AuditRead,
+                KbRead,
+                KbEdit,
+                KbManage,
+                RoutingManage,
+                TelephonyManage,
+                CallRecordsRead,
+                RecordingAccess,
+                ConsoleUse,
+                ConsoleSupervise,
             ],
         }
     }
@@ -170,6 +231,40 @@ pub enum Permission {
     SecurityManage,
     /// Read the audit log.
     AuditRead,
+    /// Search and read the knowledge base: procedures, published FAQs (KB-1, KB-3).
+    KbRead,
+    /// Write and submit FAQs of one's agency (KB-2).
+    KbEdit,
+    /// Approve, send back or withdraw FAQs of one's agency (KB-2).
+    KbReview,
+    /// Import and edit procedures and synonyms; a tenant's local copies and synonyms at
+    /// tenant scope, the national catalogue and global synonyms at global scope (KB-1, KB-3).
+    KbManage,
+    /// Record a case from a call or a letter (CASE-1); operators and coordinators.
+    CaseIntake,
+    /// Open the case lists and case pages; which cases is decided by the case's tenant and
+    /// agencies (SEC-2), what may be done by the domain's rights table (CASE-3 … CASE-12).
+    CaseRead,
+    /// Moderate and publish answers on the portal (CASE-10).
+    CaseModerate,
+    /// Edit the routing rules that suggest an agency (CASE-4).
+    RoutingManage,
+    /// Read, print and export the logbook, *sổ theo dõi* (CASE-11).
+    LogbookRead,
+    /// Read the daily summaries (CASE-13).
+    CaseReports,
+    /// Administer telephony: call flows, queues, agents, trunks, prompts, the office-hours
+    /// override (TEL-2, TEL-3).
+    TelephonyManage,
+    /// Read call records (TEL-8).
+    CallRecordsRead,
+    /// Play and download call recordings, with a stated reason, and put them on legal hold
+    /// (TEL-7, SEC-3).
+    RecordingAccess,
+    /// Use the operator console: engine events, commands on one's own agent (TEL-9).
+    ConsoleUse,
+    /// Command any agent and any call from the console (supervisors).
+    ConsoleSupervise,
 }
 
 /// One role granted to an account, where it applies.

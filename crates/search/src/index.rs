@@ -52,6 +52,18 @@ impl Stored {
     }
 }
 
+/// A synonym list compiled for querying, to pass to [`SearchIndex::search_with`]; compile
+/// once per list and keep it (compiling reads every entry).
+#[derive(Debug, Clone, Default)]
+pub struct SynonymSet(plan::CompiledSynonyms);
+
+impl SynonymSet {
+    /// Compiles a list.
+    pub fn compile(synonyms: &Synonyms) -> Self {
+        SynonymSet(plan::CompiledSynonyms::compile(synonyms))
+    }
+}
+
 /// Why a document was refused.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum DocError {
@@ -261,6 +273,16 @@ impl SearchIndex {
             return Vec::new();
         }
         let plan = plan::Plan::build(self, &query.text);
+        score::run(self, &plan, query)
+    }
+
+    /// Answers a query expanding it with `synonyms` instead of the index's own list: one index
+    /// serves several tenants, each with its own synonyms (KB-3).
+    pub fn search_with(&self, query: &Query, synonyms: &SynonymSet) -> Vec<Hit> {
+        if self.live == 0 || query.limit == 0 {
+            return Vec::new();
+        }
+        let plan = plan::Plan::build_with(self, &synonyms.0, &query.text);
         score::run(self, &plan, query)
     }
 

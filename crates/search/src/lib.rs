@@ -40,7 +40,7 @@ pub use doc::{
     ProcedureRecord, ThanhPhanHoSo, ThoiHan, TrinhTu,
 };
 pub use hit::{Hit, hits_to_json};
-pub use index::{DocError, SearchIndex};
+pub use index::{DocError, SearchIndex, SynonymSet};
 pub use query::{Filters, Query};
 pub use snippet::escape_html;
 pub use synonyms::{Synonym, SynonymError, SynonymKind, Synonyms};

@@ -137,6 +137,11 @@ pub(crate) struct Plan {
 
 impl Plan {
     pub(crate) fn build(index: &SearchIndex, text: &str) -> Plan {
+        Plan::build_with(index, &index.synonyms, text)
+    }
+
+    /// The plan with another synonym list than the index's own (a tenant's list).
+    pub(crate) fn build_with(index: &SearchIndex, synonyms: &CompiledSynonyms, text: &str) -> Plan {
         let text = nfc(text);
         let open_end = !text.ends_with(char::is_whitespace);
         let raw: Vec<&str> = tokens(&text)
@@ -145,6 +150,7 @@ impl Plan {
             .collect();
         let mut b = Builder {
             index,
+            synonyms,
             plan: Plan::default(),
             term_ids: HashMap::new(),
         };
@@ -156,9 +162,7 @@ impl Plan {
                 continue;
             }
             let typed_accent = keys.has_diacritics();
-            let stop = index
-                .synonyms
-                .is_stop(&keys.accent, &keys.folded, typed_accent);
+            let stop = synonyms.is_stop(&keys.accent, &keys.folded, typed_accent);
             let mut alts = Vec::new();
             let mut form = vec![keys.folded.clone()];
             if let Some(f) = index.vocab.folded_id(&keys.folded) {
@@ -207,8 +211,7 @@ impl Plan {
             forms.push(form);
         }
         b.add_synonym_spans(&forms);
-        b.plan.stop_ids = index
-            .synonyms
+        b.plan.stop_ids = synonyms
             .stop_folded
             .iter()
             .filter_map(|f| index.vocab.folded_id(f))
@@ -219,6 +222,7 @@ impl Plan {
 
 struct Builder<'a> {
     index: &'a SearchIndex,
+    synonyms: &'a CompiledSynonyms,
     plan: Plan,
     term_ids: HashMap<(u32, Option<u32>, bool), usize>,
 }
@@ -244,7 +248,7 @@ impl Builder<'_> {
     }
 
     fn add_synonym_spans(&mut self, forms: &[Vec<String>]) {
-        let syn = &self.index.synonyms;
+        let syn = self.synonyms;
         let mut next_bit = self.plan.tokens.len() as u32;
         let mut seen: HashSet<(usize, usize, usize, usize)> = HashSet::new();
         for start in 0..forms.len() {

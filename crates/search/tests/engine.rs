@@ -3,8 +3,8 @@
 
 use proptest::prelude::*;
 use tongdai_search::{
-    Doc, DocError, DocKind, FaqRecord, Filters, Query, SearchIndex, Synonym, SynonymKind, Synonyms,
-    demo, hits_to_json,
+    Doc, DocError, DocKind, FaqRecord, Filters, Query, SearchIndex, Synonym, SynonymKind,
+    SynonymSet, Synonyms, demo, hits_to_json,
 };
 
 fn proc(id: &str, name: &str, body: &str) -> Doc {
@@ -230,6 +230,41 @@ fn kb3_synonyms_are_editable_data() {
     list.entries.push(added);
     index.set_synonyms(list);
     assert_eq!(ids(&index, "cưới")[0], "other");
+}
+
+/// KB-3: one index, several synonym lists: a query expanded with a tenant's list finds what
+/// the index's own list does not, and the index's list is untouched.
+#[test]
+fn kb3_search_with_another_synonym_list() {
+    let mut index = SearchIndex::new(Synonyms::empty());
+    index
+        .upsert(proc("gcn", "Cấp Giấy chứng nhận quyền sử dụng đất", ""))
+        .unwrap();
+    index.upsert(proc("kh", "Đăng ký kết hôn", "")).unwrap();
+    let tenant = SynonymSet::compile(
+        &Synonyms::from_text(
+            "sổ đỏ => giấy chứng nhận quyền sử dụng đất
+stopwords: cho hỏi
+",
+        )
+        .unwrap(),
+    );
+    let q = Query::new("sổ đỏ", 10);
+    assert!(index.search(&q).is_empty());
+    let hits = index.search_with(&q, &tenant);
+    assert_eq!(
+        hits.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+        ["gcn"]
+    );
+    assert!(
+        index.search(&q).is_empty(),
+        "the index's own list is unchanged"
+    );
+    assert!(
+        index
+            .search_with(&Query::new("sổ đỏ", 0), &tenant)
+            .is_empty()
+    );
 }
 
 /// KB-3: the shipped list covers the everyday words and abbreviations of the brief.

@@ -43,9 +43,9 @@ pub async fn insert(
         "INSERT INTO cases (id, code, year, seq, tenant_id, state, kind, class, channel, caller_name, caller_name_folded, \
          caller_phone, caller_address, admin_unit_id, content_folded, field_id, category_id, lead_agency_id, pressing, complex, \
          confidential, received_at, received_by, due_at, hard_due_at, statutory_due_at, answered_at, closed_at, published_at, \
-         rating, merged_into, source_ip, doc, version, created_at, updated_at) VALUES \
+         rating, merged_into, source_ip, doc, version, created_at, updated_at, public_text_folded) VALUES \
          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, \
-          $26, $27, $28, $29, $30, $31, $32, $33, 1, $34, $34)",
+          $26, $27, $28, $29, $30, $31, $32, $33, 1, $34, $34, $35)",
     )
     .bind(case.id)
     .bind(case.code.to_string())
@@ -81,9 +81,15 @@ pub async fn insert(
     .bind(source_ip)
     .bind(doc(case)?)
     .bind(micros(now))
+    .bind(public_folded(case))
     .execute(&mut *c)
     .await?;
     set_agencies(c, case).await
+}
+
+/// The published (redacted) text, folded for the portal's search; `None` while unpublished.
+fn public_folded(case: &Case) -> Option<String> {
+    case.publication.as_ref().map(|p| crate::fold(&p.text))
 }
 
 fn merged_into(case: &Case) -> Option<i64> {
@@ -107,7 +113,7 @@ pub async fn update(
          caller_phone = $7, caller_address = $8, admin_unit_id = $9, content_folded = $10, field_id = $11, category_id = $12, \
          lead_agency_id = $13, pressing = $14, complex = $15, confidential = $16, due_at = $17, hard_due_at = $18, \
          statutory_due_at = $19, answered_at = $20, closed_at = $21, published_at = $22, rating = $23, merged_into = $24, \
-         doc = $25, version = version + 1, updated_at = $26 WHERE id = $27 AND version = $28",
+         doc = $25, version = version + 1, updated_at = $26, public_text_folded = $29 WHERE id = $27 AND version = $28",
     )
     .bind(case.state.code())
     .bind(case.kind.code())
@@ -137,6 +143,7 @@ pub async fn update(
     .bind(micros(now))
     .bind(case.id)
     .bind(version)
+    .bind(public_folded(case))
     .execute(&mut *c)
     .await?
     .rows_affected();
@@ -318,6 +325,8 @@ pub struct Filter {
     pub text: Option<String>,
     pub phone: Option<String>,
     pub pressing: bool,
+    /// Only cases recorded by this account ("my cases" of an operator).
+    pub received_by: Option<i64>,
     /// Only cases whose focal deadline passed before this instant while still open.
     pub overdue_at: Option<Instant>,
     /// Keyset pagination: cases received before (received_at, id).
@@ -447,7 +456,8 @@ pub async fn list(c: &mut AnyConnection, f: &Filter) -> Result<Vec<CaseRow>> {
          AND ($7 = 0 OR c.pressing = 1) AND ($8 = 0 OR (c.due_at IS NOT NULL AND c.due_at < $8 AND c.answered_at IS NULL \
               AND c.state IN ('assigned', 'acknowledged', 'escalated', 'reopened'))) \
          AND ($9 = '' OR c.code = $10 OR c.caller_name_folded LIKE $11 OR c.content_folded LIKE $11 OR c.caller_phone LIKE $11) \
-         AND ($12 = 0 OR c.received_at < $12 OR (c.received_at = $12 AND c.id < $13))",
+         AND ($12 = 0 OR c.received_at < $12 OR (c.received_at = $12 AND c.id < $13)) \
+         AND ($15 = 0 OR c.received_by = $15)",
     );
     sql.push_str(if f.order_by_due {
         " ORDER BY c.due_at IS NULL, c.due_at, c.id"
@@ -476,6 +486,7 @@ pub async fn list(c: &mut AnyConnection, f: &Filter) -> Result<Vec<CaseRow>> {
         } else {
             f.limit.min(10_000)
         })
+        .bind(f.received_by.unwrap_or(0))
         .fetch_all(&mut *c)
         .await?;
     Ok(rows.into_iter().map(case_row).collect())
@@ -746,4 +757,132 @@ pub async fn summaries(c: &mut AnyConnection, tenants: &[i64], limit: i64) -> Re
             })
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- reads for the web layer
+
+/// Several cases by id with their versions (a page of a list), in the order of `ids`; ids
+/// that do not exist are skipped.
+pub async fn get_many(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(Case, i64)>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, doc, version FROM cases WHERE id IN ({})",
+            id_list(chunk)
+        );
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *c)
+            .await?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for (id, doc, version) in rows {
+            let case: Case = serde_json::from_str(&doc)
+                .map_err(|e| StoreError::Corrupt(format!("case {id}: {e}")))?;
+            found.insert(id, (case, version));
+        }
+        out.extend(chunk.iter().filter_map(|id| found.remove(id)));
+    }
+    Ok(out)
+}
+
+/// Who did something first, and when (the logbook's hand-over sign-off: the first
+/// acknowledgement).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstEvent {
+    pub at: Instant,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+}
+
+/// The first event of a kind (`acknowledged`, `forwarded` …) of each of some cases.
+pub async fn first_events(
+    c: &mut AnyConnection,
+    case_ids: &[i64],
+    kind: &str,
+) -> Result<std::collections::HashMap<i64, FirstEvent>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in case_ids.chunks(500) {
+        let sql = format!(
+            "SELECT e.case_id, e.at, e.actor_id, e.actor_name FROM case_events e WHERE e.id IN \
+             (SELECT MIN(id) FROM case_events WHERE kind = $1 AND case_id IN ({}) GROUP BY case_id)",
+            id_list(chunk)
+        );
+        let rows: Vec<(i64, i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(kind)
+            .fetch_all(&mut *c)
+            .await?;
+        for (case_id, at, actor_id, actor_name) in rows {
+            out.insert(
+                case_id,
+                FirstEvent {
+                    at: instant(at),
+                    actor_id,
+                    actor_name,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Published answers (CASE-10), newest first: only the redacted public text is searched
+/// (`text` folded: with or without diacritics), never the caller's own words. `before` is the
+/// keyset of the last row of the previous page, `(published_at micros, id)`.
+pub async fn published(
+    c: &mut AnyConnection,
+    tenants: Option<&[i64]>,
+    text: &str,
+    before: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<Case>> {
+    let scope = match tenants {
+        None => "1 = 1".to_owned(),
+        Some(t) => format!("tenant_id IN ({})", id_list(t)),
+    };
+    let sql = format!(
+        "SELECT id FROM cases WHERE state = 'published' AND published_at IS NOT NULL AND {scope} \
+         AND ($1 = '' OR public_text_folded LIKE $2) \
+         AND ($3 = 0 OR published_at < $3 OR (published_at = $3 AND id < $4)) \
+         ORDER BY published_at DESC, id DESC LIMIT $5"
+    );
+    let folded = crate::fold(text.trim());
+    let (at, id) = before.unwrap_or((0, 0));
+    let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&folded)
+        .bind(format!("%{folded}%"))
+        .bind(at)
+        .bind(id)
+        .bind(limit.clamp(1, 200))
+        .fetch_all(&mut *c)
+        .await?;
+    Ok(get_many(c, &ids)
+        .await?
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect())
+}
+
+/// Whether a case went to an agency at some point (lead or supporting, now or before): its
+/// officers keep read access to what they worked on (SEC-2).
+pub async fn went_to_agency(c: &mut AnyConnection, case_id: i64, agencies: &[i64]) -> Result<bool> {
+    if agencies.is_empty() {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM case_agencies WHERE case_id = $1 AND agency_id IN ({})",
+        id_list(agencies)
+    );
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(case_id)
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n > 0)
+}
+
+/// One attachment of a case.
+pub async fn attachment(c: &mut AnyConnection, case_id: i64, id: i64) -> Result<Attachment> {
+    attachments(c, case_id)
+        .await?
+        .into_iter()
+        .find(|a| a.id == id)
+        .ok_or_else(|| StoreError::NotFound(format!("attachment {id} of case {case_id}")))
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod jobs;
+pub mod kb;
 pub mod migrate;
 pub mod notifications;
 pub mod org;

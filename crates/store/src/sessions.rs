@@ -134,6 +134,18 @@ pub async fn touch(
     }))
 }
 
+/// Whether a session (by its hash) is still live, without extending it: a long-lived stream
+/// (the notification events) checks this instead of [`touch`], so an open tab does not keep an
+/// idle session alive.
+pub async fn is_live(c: &mut AnyConnection, id_hash: &str, now: Instant) -> Result<bool> {
+    let expires: Option<i64> =
+        sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .fetch_optional(&mut *c)
+            .await?;
+    Ok(expires.is_some_and(|e| micros(now) < e))
+}
+
 /// Mark the second factor as checked.
 pub async fn complete_mfa(c: &mut AnyConnection, id_hash: &str) -> Result<()> {
     sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id_hash = $1")

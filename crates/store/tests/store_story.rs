@@ -892,14 +892,36 @@ async fn duty_roster_adm_3() {
     .unwrap();
     let monday = d(2026, 3, 16);
     let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap();
-    roster::add(&mut tx, tenant, &Shift::new(id, monday, hm(7, 0), hm(11, 0)).unwrap(), "", None, t0()).await.unwrap();
+    roster::add(
+        &mut tx,
+        tenant,
+        &Shift::new(id, monday, hm(7, 0), hm(11, 0)).unwrap(),
+        "",
+        None,
+        t0(),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     let mut tx = db.store.begin().await.unwrap();
-    let overlap = roster::add(&mut tx, tenant, &Shift::new(id, monday, hm(10, 0), hm(12, 0)).unwrap(), "", None, t0()).await;
+    let overlap = roster::add(
+        &mut tx,
+        tenant,
+        &Shift::new(id, monday, hm(10, 0), hm(12, 0)).unwrap(),
+        "",
+        None,
+        t0(),
+    )
+    .await;
     assert!(overlap.unwrap_err().to_string().contains("trùng"));
     drop(tx);
     let mut c = db.store.conn().await.unwrap();
-    let shifts: Vec<Shift> = roster::shifts(&mut c, &[tenant], monday, monday).await.unwrap().into_iter().map(|r| r.shift).collect();
+    let shifts: Vec<Shift> = roster::shifts(&mut c, &[tenant], monday, monday)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.shift)
+        .collect();
     assert_eq!(shifts.len(), 1);
     let cal = tongdai_domain::calendar::WorkingCalendar::default();
     let g = gaps(&cal, &shifts, 1, monday, monday);

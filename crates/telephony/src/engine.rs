@@ -397,6 +397,14 @@ impl Engine {
                 );
             }
         }
+        match store.release_node_agents(&cfg.node_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(
+                agents = n,
+                "agents held by this node before a restart are free again"
+            ),
+            Err(e) => tracing::error!(error = %e, "cannot release this node's agents"),
+        }
         let agents = store.agents().await?;
         let queues = store.queues().await?;
         let policy = Arc::new(Policy {
@@ -907,6 +915,39 @@ impl EngineHandle {
             .map(|a| (a.sip_username.clone(), a.sip_password.clone()))
             .collect();
         Ok(())
+    }
+
+    /// Reload prompts and the active flows from the store (after an administrator activated a
+    /// flow or uploaded a prompt). Calls in progress keep the flow they started with. An
+    /// invalid flow is refused and the flows in use stay.
+    pub async fn reload_flows(&self) -> Result<usize, EngineError> {
+        let prompts = PromptSet::load_dir(&self.sh.cfg.prompts_dir)?;
+        let mut flows = HashMap::new();
+        let list = self.sh.store.flows().await?;
+        let n = list.len();
+        for f in list {
+            if let Err(errs) = crate::flow::validate(&f, |p| prompts.contains(p)) {
+                let msg = errs
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(EngineError::InvalidFlow {
+                    flow: f.id.clone(),
+                    errors: msg,
+                });
+            }
+            let f = Arc::new(f);
+            for d in &f.dids {
+                flows.insert(
+                    crate::trunk::normalise_did(d).unwrap_or_else(|| d.clone()),
+                    f.clone(),
+                );
+            }
+        }
+        *self.sh.prompts.write().unwrap_or_else(|e| e.into_inner()) = prompts;
+        *self.sh.flows.write().unwrap_or_else(|e| e.into_inner()) = flows;
+        Ok(n)
     }
 
     /// Drain (OPTIONS and new INVITEs get 503), hang up the calls, close their records and

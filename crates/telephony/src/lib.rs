@@ -18,6 +18,7 @@ pub mod guard;
 pub mod media;
 pub mod recording;
 pub mod sdp;
+pub mod settings;
 pub mod sip;
 pub mod store;
 pub mod trunk;
@@ -25,4 +26,4 @@ pub mod vi_numbers;
 
 pub use clock::{Clock, FixedHours, HoursOverride, OpenHours};
 pub use engine::{Engine, EngineConfig, EngineError, EngineHandle, EngineStats};
-pub use store::{EngineStore, MemoryStore};
+pub use store::{EngineStore, MemoryStore, SecretKey, SqlStore};

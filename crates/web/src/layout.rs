@@ -44,6 +44,16 @@ impl Layout {
         let mut item = |href: String, key: &str| {
             let active = if href == "/" {
                 ctx.path == "/"
+            } else if href == "/cases" {
+                // The list and the case pages, not every page under it (intake, logbook).
+                ctx.path == "/cases"
+                    || ctx
+                        .path
+                        .strip_prefix("/cases/")
+                        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+            } else if href == "/admin" {
+                // Telephony administration has its own entry.
+                ctx.path.starts_with("/admin") && !ctx.path.starts_with("/admin/telephony")
             } else {
                 ctx.path.starts_with(&href)
             };
@@ -60,6 +70,24 @@ impl Layout {
         if let Some(u) = ctx.user.as_ref().filter(|_| signed_in) {
             let p = &u.principal;
             item("/".into(), "nav.home");
+            if p.has(Permission::KbRead) {
+                item("/kb".into(), "nav.kb");
+            }
+            if p.has(Permission::CaseRead) {
+                item("/cases".into(), "cases.nav");
+            }
+            if p.has(Permission::CaseIntake) {
+                item("/cases/new".into(), "intake.nav");
+            }
+            if p.has(Permission::LogbookRead) {
+                item("/cases/logbook".into(), "logbook.nav");
+            }
+            if p.has(Permission::RoutingManage) {
+                item("/cases/routing".into(), "routing.nav");
+            }
+            if p.has(Permission::CaseReports) {
+                item("/summaries".into(), "summaries.nav");
+            }
             if p.has(Permission::DirectoryRead) {
                 item("/directory".into(), "nav.directory");
             }
@@ -73,6 +101,15 @@ impl Layout {
                 item("/admin".into(), "nav.admin");
             } else if p.has(Permission::OrgRead) {
                 item("/admin/units".into(), "nav.units");
+            }
+            if p.has(Permission::TelephonyManage) {
+                item("/admin/telephony".into(), "tel.nav_admin");
+            }
+            if p.has(Permission::CallRecordsRead) {
+                item("/telephony/calls".into(), "tel.nav_calls");
+            }
+            if p.has(Permission::RecordingAccess) {
+                item("/telephony/recordings".into(), "tel.nav_recordings");
             }
             if p.has(Permission::AuditRead) {
                 item("/audit".into(), "nav.audit");

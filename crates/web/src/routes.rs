@@ -5,7 +5,10 @@
 //! load (`auth::require_at`). The access test and the OpenAPI document walk the same table.
 
 use crate::auth::{self, Access};
-use crate::pages::{account, admin, agency, api, audit, health, home, login};
+use crate::pages::{
+    account, admin, agency, api, audit, cases, health, home, kb, login, notifications, public,
+    public_kb, telephony,
+};
 use crate::state::AppState;
 use crate::{assets, csrf};
 use axum::Router;
@@ -25,6 +28,8 @@ pub struct RouteSpec {
     pub summary: &'static str,
     /// Served without the request context (static files, health check): no session lookup.
     pub bare: bool,
+    /// Query parameters, for the OpenAPI document: (name, description).
+    pub query: &'static [(&'static str, &'static str)],
 }
 
 fn r(method: Method, path: &'static str, access: Access, summary: &'static str) -> RouteSpec {
@@ -34,8 +39,36 @@ fn r(method: Method, path: &'static str, access: Access, summary: &'static str) 
         access,
         summary,
         bare: false,
+        query: &[],
     }
 }
+
+/// Query parameters of the knowledge-base search API.
+const KB_SEARCH_QUERY: &[(&str, &str)] = &[
+    ("q", "What the citizen typed, with or without diacritics"),
+    ("limit", "Most hits (1–100, default 10)"),
+    ("kind", "procedure or faq (default: both)"),
+    (
+        "t",
+        "Tenant code: its synonyms and its FAQs (default: everything)",
+    ),
+];
+const KB_TENANT_QUERY: &[(&str, &str)] = &[("t", "Tenant code: its local copy and its FAQs")];
+/// Query parameters of the console's event stream.
+const TEL_EVENTS_QUERY: &[(&str, &str)] = &[(
+    "since",
+    "Resume after this sequence number (as the Last-Event-ID header)",
+)];
+/// Query parameters of the call records API.
+const TEL_CALLS_QUERY: &[(&str, &str)] = &[
+    (
+        "since",
+        "Calls that arrived at or after this instant (RFC 3339)",
+    ),
+    ("until", "Calls that arrived before this instant (RFC 3339)"),
+    ("agent", "Calls answered by this agent (extension)"),
+    ("limit", "Most records (1–5000, default 500)"),
+];
 
 /// Every route and its handler.
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
@@ -550,6 +583,774 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             r(
                 g.clone(),
+                "/kb",
+                Perm(KbRead),
+                "Knowledge base: the search box",
+            ),
+            get(kb::page),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/search",
+                Perm(KbRead),
+                "Knowledge-base results as one types (htmx fragment)",
+            ),
+            get(kb::results),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/procedures",
+                Perm(KbRead),
+                "The procedure catalogue",
+            ),
+            get(kb::procedures),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/procedures/{code}",
+                Perm(KbRead),
+                "A procedure with its local copies",
+            ),
+            get(kb::procedure),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/procedures/{code}",
+                Perm(KbManage),
+                "Save a procedure as a new version",
+            ),
+            post(kb::save),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/procedures/{code}/history",
+                Perm(KbRead),
+                "A procedure's versions and what changed",
+            ),
+            get(kb::history),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/procedures/{code}/edit",
+                Perm(KbManage),
+                "Edit a procedure record",
+            ),
+            get(kb::edit),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/procedures/{code}/local",
+                Perm(KbManage),
+                "Publish a tenant's local copy of a procedure",
+            ),
+            post(kb::save_local),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/import",
+                Perm(KbManage),
+                "Import procedures (JSON, CSV, XLSX)",
+            ),
+            get(kb::import_page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/import",
+                Perm(KbManage),
+                "Run an import (or a dry run)",
+            ),
+            post(kb::import),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/synonyms",
+                Perm(KbManage),
+                "Synonym list (global or a tenant's)",
+            ),
+            get(kb::synonyms),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/synonyms",
+                Perm(KbManage),
+                "Save a synonym list",
+            ),
+            post(kb::save_synonyms),
+        ),
+        (
+            r(g.clone(), "/kb/faqs", Perm(KbRead), "Questions and answers"),
+            get(kb::faqs),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/faqs",
+                Perm(KbEdit),
+                "Write a question and answer",
+            ),
+            post(kb::faq_create),
+        ),
+        (
+            r(g.clone(), "/kb/faqs/new", Perm(KbEdit), "New FAQ form"),
+            get(kb::faq_new),
+        ),
+        (
+            r(
+                g.clone(),
+                "/kb/faqs/{faq}",
+                Perm(KbRead),
+                "An FAQ, its state and history",
+            ),
+            get(kb::faq_page),
+        ),
+        (
+            r(p.clone(), "/kb/faqs/{faq}", Perm(KbEdit), "Change an FAQ"),
+            post(kb::faq_update),
+        ),
+        (
+            r(g.clone(), "/kb/faqs/{faq}/edit", Perm(KbEdit), "FAQ form"),
+            get(kb::faq_edit),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/faqs/{faq}/submit",
+                Perm(KbEdit),
+                "Submit an FAQ for review",
+            ),
+            post(kb::faq_submit),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/faqs/{faq}/approve",
+                Perm(KbReview),
+                "Approve and publish an FAQ",
+            ),
+            post(kb::faq_approve),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/faqs/{faq}/reject",
+                Perm(KbReview),
+                "Send an FAQ back with a note",
+            ),
+            post(kb::faq_reject),
+        ),
+        (
+            r(
+                p.clone(),
+                "/kb/faqs/{faq}/withdraw",
+                Perm(KbReview),
+                "Take an FAQ off the portal",
+            ),
+            post(kb::faq_withdraw),
+        ),
+        (
+            r(
+                g.clone(),
+                "/portal/kb",
+                Public,
+                "Public search of procedures and FAQs",
+            ),
+            get(public_kb::search),
+        ),
+        (
+            r(
+                g.clone(),
+                "/portal/kb/procedures/{code}",
+                Public,
+                "A procedure for citizens (printable)",
+            ),
+            get(public_kb::procedure),
+        ),
+        (
+            r(
+                g.clone(),
+                "/portal/kb/faqs/{faq}",
+                Public,
+                "A published FAQ for citizens",
+            ),
+            get(public_kb::faq),
+        ),
+        (
+            r(
+                g.clone(),
+                "/portal/kb/widget",
+                Public,
+                "Embeddable search widget (may be framed)",
+            ),
+            get(public_kb::widget),
+        ),
+        (
+            RouteSpec {
+                query: KB_SEARCH_QUERY,
+                ..r(
+                    g.clone(),
+                    "/api/v1/public/kb/search",
+                    Public,
+                    "Search procedures and FAQs: a JSON array of {kind, code|id, name, score}",
+                )
+            },
+            get(public_kb::api_search),
+        ),
+        (
+            RouteSpec {
+                query: KB_TENANT_QUERY,
+                ..r(
+                    g.clone(),
+                    "/api/v1/public/kb/procedures/{code}",
+                    Public,
+                    "A procedure record (tthc_record.schema.json fields) with the tenant's local copy",
+                )
+            },
+            get(public_kb::api_procedure),
+        ),
+        (
+            RouteSpec {
+                query: KB_TENANT_QUERY,
+                ..r(
+                    g.clone(),
+                    "/api/v1/public/kb/faqs/{faq}",
+                    Public,
+                    "A published FAQ",
+                )
+            },
+            get(public_kb::api_faq),
+        ),
+        // Cases (issue 4): staff pages. The route rule is the permission; each handler then asks
+        // the domain whether the viewer has a part in the case (SEC-2).
+        (
+            r(
+                g.clone(),
+                "/cases",
+                Perm(CaseRead),
+                "Cases the viewer may see, filtered (CASE-4)",
+            ),
+            get(cases::lists::all),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/queue",
+                Perm(CaseRead),
+                "The coordinator's queue: received, classifying, returned, reopened",
+            ),
+            get(cases::lists::queue),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/due",
+                Perm(CaseRead),
+                "Cases with an agency, by deadline, coloured by the time left (CASE-6)",
+            ),
+            get(cases::lists::due),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/overdue",
+                Perm(CaseRead),
+                "Cases past the focal officer's deadline (CASE-6)",
+            ),
+            get(cases::lists::overdue),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/mine",
+                Perm(CaseRead),
+                "What I recorded, or what my agency holds",
+            ),
+            get(cases::lists::mine),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/moderation",
+                Perm(CaseModerate),
+                "Answers waiting for moderation and publication (CASE-10)",
+            ),
+            get(cases::lists::moderation),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/new",
+                Perm(CaseIntake),
+                "Intake form (CASE-1)",
+            ),
+            get(cases::intake::new),
+        ),
+        (
+            r(
+                p.clone(),
+                "/cases",
+                Perm(CaseIntake),
+                "Record a case with its attachments (CASE-1)",
+            ),
+            post(cases::intake::create),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/new/duplicates",
+                Perm(CaseIntake),
+                "Possible duplicates of what is being typed (CASE-14)",
+            ),
+            get(cases::intake::duplicates),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/new/routing",
+                Perm(CaseIntake),
+                "The agencies the routing rules suggest (CASE-4)",
+            ),
+            get(cases::intake::routing),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/units",
+                Authenticated,
+                "Administrative units in force matching a name (reference data)",
+            ),
+            get(cases::intake::units),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/routing",
+                Perm(RoutingManage),
+                "Routing rules (CASE-4)",
+            ),
+            get(cases::routing::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/cases/routing",
+                Perm(RoutingManage),
+                "Create a routing rule",
+            ),
+            post(cases::routing::create),
+        ),
+        (
+            r(
+                p.clone(),
+                "/cases/routing/{rule}",
+                Perm(RoutingManage),
+                "Change or switch off a routing rule",
+            ),
+            post(cases::routing::update),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/logbook",
+                Perm(LogbookRead),
+                "The logbook, sổ theo dõi (CASE-11)",
+            ),
+            get(cases::logbook::page),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/logbook.csv",
+                Perm(LogbookRead),
+                "The logbook as CSV",
+            ),
+            get(cases::logbook::csv),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/logbook.xlsx",
+                Perm(LogbookRead),
+                "The logbook as XLSX",
+            ),
+            get(cases::logbook::xlsx),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/logbook.pdf",
+                Perm(LogbookRead),
+                "The logbook to print (PDF)",
+            ),
+            get(cases::logbook::pdf),
+        ),
+        (
+            r(
+                g.clone(),
+                "/summaries",
+                Perm(CaseReports),
+                "The daily summaries (CASE-13)",
+            ),
+            get(cases::summaries::page),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/{id}",
+                Perm(CaseRead),
+                "A case: details, attachments, timeline, the viewer's commands (audited)",
+            ),
+            get(cases::view::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/cases/{id}/commands",
+                Perm(CaseRead),
+                "Issue one command on a case (the domain decides)",
+            ),
+            post(cases::view::command),
+        ),
+        (
+            r(
+                p.clone(),
+                "/cases/{id}/attachments",
+                Perm(CaseRead),
+                "Add an attachment to a case",
+            ),
+            post(cases::view::attach),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/{id}/attachments/{attachment}",
+                Perm(CaseRead),
+                "Download an attachment (audited, SEC-3)",
+            ),
+            get(cases::view::download),
+        ),
+        (
+            r(
+                g.clone(),
+                "/cases/{id}/reply.pdf",
+                Perm(CaseRead),
+                "The official reply letter (CASE-8)",
+            ),
+            get(cases::view::reply_letter),
+        ),
+        (
+            r(
+                g.clone(),
+                "/notifications",
+                Authenticated,
+                "In-app notifications (CASE-5)",
+            ),
+            get(notifications::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/notifications/read",
+                Authenticated,
+                "Mark notifications read",
+            ),
+            post(notifications::mark_read),
+        ),
+        (
+            r(
+                g.clone(),
+                "/events",
+                Authenticated,
+                "Live notifications (server-sent events)",
+            ),
+            get(notifications::events),
+        ),
+        // Cases: the citizens' pages (CASE-1, CASE-8, CASE-9, CASE-10, ADM-6).
+        (
+            r(
+                g.clone(),
+                "/gui-phan-anh",
+                Public,
+                "Public form: send a question, feedback or petition",
+            ),
+            get(public::submit::page),
+        ),
+        (
+            r(p.clone(), "/gui-phan-anh", Public, "Submit the public form"),
+            post(public::submit::create),
+        ),
+        (
+            r(
+                g.clone(),
+                "/nhung/gui-phan-anh",
+                Public,
+                "The public form for the local portal's frame (ADM-6)",
+            ),
+            get(public::submit::embed_page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/nhung/gui-phan-anh",
+                Public,
+                "Submit the embedded form (cookie-less, rate-limited)",
+            ),
+            post(public::submit::embed_create),
+        ),
+        (
+            r(
+                g.clone(),
+                "/tra-cuu",
+                Public,
+                "Look a case up by code and phone (CASE-9)",
+            ),
+            get(public::lookup::page),
+        ),
+        (
+            r(p.clone(), "/tra-cuu", Public, "Look a case up"),
+            post(public::lookup::lookup),
+        ),
+        (
+            r(
+                p.clone(),
+                "/tra-cuu/danh-gia",
+                Public,
+                "The citizen rates the answer (CASE-8)",
+            ),
+            post(public::lookup::rate),
+        ),
+        (
+            r(
+                p.clone(),
+                "/tra-cuu/mo-lai",
+                Public,
+                "The citizen reopens the case (CASE-8)",
+            ),
+            post(public::lookup::reopen),
+        ),
+        (
+            r(
+                g.clone(),
+                "/hoi-dap",
+                Public,
+                "Published answers, searchable (CASE-10)",
+            ),
+            get(public::answers::list),
+        ),
+        (
+            r(g.clone(), "/hoi-dap/{code}", Public, "One published answer"),
+            get(public::answers::one),
+        ),
+        (
+            r(
+                p.clone(),
+                "/api/v1/public/cases",
+                Public,
+                "A citizen's submission (JSON; rate-limited)",
+            ),
+            post(public::api::submit),
+        ),
+        (
+            r(
+                g.clone(),
+                "/api/v1/public/cases/{code}",
+                Public,
+                "A case's status and answer by code and phone",
+            ),
+            get(public::api::status),
+        ),
+        (
+            r(
+                g.clone(),
+                "/api/v1/cases",
+                Perm(CaseRead),
+                "Cases the caller may see (keyset pages)",
+            ),
+            get(cases::api::list),
+        ),
+        (
+            r(
+                p.clone(),
+                "/api/v1/cases",
+                Perm(CaseIntake),
+                "Record a case (CASE-1)",
+            ),
+            post(cases::api::create),
+        ),
+        (
+            r(
+                g.clone(),
+                "/api/v1/cases/{id}",
+                Perm(CaseRead),
+                "One case with the caller's allowed commands (audited)",
+            ),
+            get(cases::api::get),
+        ),
+        (
+            r(
+                p.clone(),
+                "/api/v1/cases/{id}/commands",
+                Perm(CaseRead),
+                "Issue a command (the domain's Command JSON)",
+            ),
+            post(cases::api::command),
+        ),
+        // Telephony (issue 5): administration (TEL-2, TEL-3), call records (TEL-8),
+        // recordings (TEL-7, SEC-3), the console's events and commands.
+        (
+            r(
+                g.clone(),
+                "/admin/telephony",
+                Perm(TelephonyManage),
+                "Telephony: engine, office-hours override, flows, queues, agents, trunks, prompts",
+            ),
+            get(telephony::admin::index),
+        ),
+        (
+            r(
+                p.clone(),
+                "/admin/telephony/hours",
+                Perm(TelephonyManage),
+                "Override office hours: open, closed or auto (audited)",
+            ),
+            post(telephony::admin::hours),
+        ),
+        (
+            r(
+                g.clone(),
+                "/admin/telephony/flows/edit",
+                Perm(TelephonyManage),
+                "Call flow editor (a version, or a new flow)",
+            ),
+            get(telephony::admin::flow_edit),
+        ),
+        (
+            r(
+                p.clone(),
+                "/admin/telephony/flows",
+                Perm(TelephonyManage),
+                "Save a call flow as a new version (checked; 422 with the problems)",
+            ),
+            post(telephony::admin::flow_save),
+        ),
+        (
+            r(
+                p.clone(),
+                "/admin/telephony/flows/activate",
+                Perm(TelephonyManage),
+                "Activate a stored call flow version (checked again)",
+            ),
+            post(telephony::admin::flow_activate),
+        ),
+        (
+            r(
+                g.clone(),
+                "/admin/telephony/edit",
+                Perm(TelephonyManage),
+                "Editor of a queue, an agent or a trunk",
+            ),
+            get(telephony::admin::config_edit),
+        ),
+        (
+            r(
+                p.clone(),
+                "/admin/telephony/edit",
+                Perm(TelephonyManage),
+                "Save a queue, an agent or a trunk",
+            ),
+            post(telephony::admin::config_save),
+        ),
+        (
+            r(
+                p.clone(),
+                "/admin/telephony/prompts",
+                Perm(TelephonyManage),
+                "Upload a prompt (WAV or MP3, converted to 8 kHz mono)",
+            ),
+            post(telephony::admin::prompt_upload),
+        ),
+        (
+            r(
+                g.clone(),
+                "/telephony/calls",
+                Perm(CallRecordsRead),
+                "Call records (TEL-8)",
+            ),
+            get(telephony::calls::page),
+        ),
+        (
+            r(
+                g.clone(),
+                "/telephony/recordings",
+                Perm(RecordingAccess),
+                "Call recordings (TEL-7)",
+            ),
+            get(telephony::recordings::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/telephony/recordings/{recording}/play",
+                Perm(RecordingAccess),
+                "Play or download a recording, with a reason (audited, SEC-3)",
+            ),
+            post(telephony::recordings::play),
+        ),
+        (
+            r(
+                p.clone(),
+                "/telephony/recordings/{recording}/hold",
+                Perm(RecordingAccess),
+                "Put a recording on legal hold or release it (audited)",
+            ),
+            post(telephony::recordings::hold),
+        ),
+        (
+            RouteSpec {
+                query: TEL_EVENTS_QUERY,
+                ..r(
+                    g.clone(),
+                    "/api/v1/telephony/events",
+                    Perm(ConsoleUse),
+                    "The engine's events as server-sent events (resumable with Last-Event-ID)",
+                )
+            },
+            get(telephony::api::events),
+        ),
+        (
+            r(
+                p.clone(),
+                "/api/v1/telephony/commands",
+                Perm(ConsoleUse),
+                "A console command with an idempotency key (own agent; supervisors any)",
+            ),
+            post(telephony::api::command),
+        ),
+        (
+            RouteSpec {
+                query: TEL_CALLS_QUERY,
+                ..r(
+                    g.clone(),
+                    "/api/v1/telephony/calls",
+                    Perm(CallRecordsRead),
+                    "Call records, newest first (TEL-8)",
+                )
+            },
+            get(telephony::api::calls),
+        ),
+        (
+            r(
+                g.clone(),
                 "/api/openapi.json",
                 Public,
                 "This OpenAPI document",
@@ -654,17 +1455,24 @@ pub fn openapi_document() -> serde_json::Value {
     let mut paths = serde_json::Map::new();
     for s in specs().into_iter().filter(|s| s.path.starts_with("/api/")) {
         let method = s.method.as_str().to_lowercase();
-        let params: Vec<serde_json::Value> = s
+        let mut params: Vec<serde_json::Value> = s
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')))
-            .map(|name| serde_json::json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } }))
+            .map(|name| {
+                // Procedure codes (1.001193) and FAQ codes are text; the other ids are numbers.
+                let ty = if matches!(name, "code" | "faq" | "name") { "string" } else { "integer" };
+                serde_json::json!({ "name": name, "in": "path", "required": true, "schema": { "type": ty } })
+            })
             .collect();
+        params.extend(s.query.iter().map(|(name, description)| {
+            serde_json::json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
+        }));
         let security = match s.access {
             Access::Public => serde_json::json!([]),
             _ => serde_json::json!([{ "bearerToken": [] }, { "sessionCookie": [] }]),
         };
-        let op = serde_json::json!({
+        let mut op = serde_json::json!({
             "summary": s.summary,
             "parameters": params,
             "security": security,
@@ -675,6 +1483,7 @@ pub fn openapi_document() -> serde_json::Value {
                 "403": { "description": "Not allowed" },
             },
         });
+        crate::pages::cases::schema::extend(&method, s.path, &mut op);
         let entry = paths
             .entry(s.path.to_owned())
             .or_insert_with(|| serde_json::json!({}));
@@ -689,6 +1498,6 @@ pub fn openapi_document() -> serde_json::Value {
         "components": { "securitySchemes": {
             "bearerToken": { "type": "http", "scheme": "bearer", "description": "Personal API token (td_…), created on the account page" },
             "sessionCookie": { "type": "apiKey", "in": "cookie", "name": auth::SESSION_COOKIE },
-        } },
+        }, "schemas": crate::pages::cases::schema::components() },
     })
 }

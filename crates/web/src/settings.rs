@@ -22,6 +22,9 @@ pub struct WebSettings {
     pub totp_issuer: String,
     /// Largest request body accepted, in bytes (uploads have their own limits).
     pub max_body_bytes: usize,
+    /// Where uploaded attachments go when the web server builds its own case service
+    /// (`tongdai serve` passes its own, under `<data_dir>/files`).
+    pub files_dir: String,
 }
 
 impl Default for WebSettings {
@@ -35,6 +38,7 @@ impl Default for WebSettings {
             lockout: LockoutPolicy::default(),
             totp_issuer: "Tổng đài tongdai".into(),
             max_body_bytes: 12 * 1024 * 1024,
+            files_dir: "data/files".into(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! route, independently of the code's permission table: a change of policy must change this
 //! test too.
 
+mod case_helpers;
 mod common;
 
 use common::{PASSWORD, TestApp};
@@ -60,6 +61,21 @@ fn allowed(method: &str, path: &str) -> Vec<Who> {
             v.extend_from_slice(EVERYONE_SIGNED_IN);
             v
         }
+        // The public knowledge base: citizens, the local portal's widget and API (KB, ADM-6).
+        (
+            "GET",
+            "/portal/kb"
+            | "/portal/kb/procedures/{code}"
+            | "/portal/kb/faqs/{faq}"
+            | "/portal/kb/widget"
+            | "/api/v1/public/kb/search"
+            | "/api/v1/public/kb/procedures/{code}"
+            | "/api/v1/public/kb/faqs/{faq}",
+        ) => {
+            let mut v = vec![Anonymous];
+            v.extend_from_slice(EVERYONE_SIGNED_IN);
+            v
+        }
         (_, "/login/totp") => vec![], // only between password and second factor (tested elsewhere)
         (_, p) if p == "/" || p.starts_with("/account") || p == "/api/v1/me" => {
             only(EVERYONE_SIGNED_IN)
@@ -86,6 +102,123 @@ fn allowed(method: &str, path: &str) -> Vec<Who> {
             only(&[Coordinator, Leadership, Inspector, Admin])
         }
         (_, p) if p.starts_with("/admin/") => only(&[Admin]),
+        // The knowledge base for staff: operators, officers, heads, coordinators and the
+        // leadership read (published FAQs are everyone's); the post office and the inspector
+        // do not.
+        (
+            "GET",
+            "/kb"
+            | "/kb/search"
+            | "/kb/procedures"
+            | "/kb/procedures/{code}"
+            | "/kb/procedures/{code}/history"
+            | "/kb/faqs"
+            | "/kb/faqs/{faq}",
+        ) => only(&[
+            Operator,
+            Officer,
+            Head,
+            Coordinator,
+            Leadership,
+            Admin,
+            OtherOfficer,
+            OtherHead,
+        ]),
+        // The national catalogue: a global administrator only.
+        ("GET", "/kb/procedures/{code}/edit" | "/kb/import")
+        | ("POST", "/kb/procedures/{code}" | "/kb/import") => only(&[Admin]),
+        // A tenant's local copies and synonyms: who manages the tenant (the province's
+        // coordinator manages its communes).
+        ("POST", "/kb/procedures/{code}/local") | (_, "/kb/synonyms") => {
+            only(&[Coordinator, Admin])
+        }
+        // Officers write for their own agency; the other agency's officer and head may open
+        // the form (for their agency) but not write for A1.
+        ("GET", "/kb/faqs/new") => only(&[Officer, Head, Admin, OtherOfficer, OtherHead]),
+        ("POST", "/kb/faqs" | "/kb/faqs/{faq}" | "/kb/faqs/{faq}/submit")
+        | ("GET", "/kb/faqs/{faq}/edit") => only(&[Officer, Head, Admin]),
+        // Only the head of A1 reviews A1's FAQs.
+        (
+            "POST",
+            "/kb/faqs/{faq}/approve" | "/kb/faqs/{faq}/reject" | "/kb/faqs/{faq}/withdraw",
+        ) => only(&[Head]),
+        // Cases (issue 4). Staff who take part in handling cases open the lists; what a list
+        // holds is scoped (an officer sees their agency's cases). The system administrator,
+        // the inspector and the post office read no citizen's case.
+        (
+            "GET",
+            "/cases" | "/cases/queue" | "/cases/due" | "/cases/overdue" | "/cases/mine"
+            | "/api/v1/cases",
+        ) => only(&[
+            Operator,
+            Officer,
+            Head,
+            Coordinator,
+            Leadership,
+            OtherOfficer,
+            OtherHead,
+        ]),
+        // Moderation and publication (CASE-10): the coordinator.
+        ("GET", "/cases/moderation") => only(&[Coordinator]),
+        // Intake (CASE-1, CASE-4, CASE-14): who answers the phone and the coordinator.
+        ("GET", "/cases/new" | "/cases/new/duplicates" | "/cases/new/routing")
+        | ("POST", "/cases" | "/api/v1/cases") => only(&[Operator, Coordinator]),
+        // Administrative units are reference data for every form that asks for an address.
+        ("GET", "/cases/units") => only(EVERYONE_SIGNED_IN),
+        // Routing rules (CASE-4): the coordinator of the province, and the administrator.
+        (_, "/cases/routing" | "/cases/routing/{rule}") => only(&[Coordinator, Admin]),
+        // The logbook (CASE-11): the switchboard, the coordinator and the leadership.
+        (
+            "GET",
+            "/cases/logbook" | "/cases/logbook.csv" | "/cases/logbook.xlsx" | "/cases/logbook.pdf",
+        ) => only(&[Operator, Coordinator, Leadership]),
+        // The daily summaries (CASE-13): the coordinator and the leadership.
+        ("GET", "/summaries") => only(&[Coordinator, Leadership]),
+        // One case of agency A1 (forwarded to A1, answered and published): whoever has a part
+        // in it — the switchboard and the coordinator and leadership of its province, A1's
+        // officer and head. Another agency's officer and head are refused (403: the case
+        // exists, they have no part in it).
+        (
+            _,
+            "/cases/{id}"
+            | "/cases/{id}/commands"
+            | "/cases/{id}/attachments"
+            | "/cases/{id}/attachments/{attachment}"
+            | "/cases/{id}/reply.pdf"
+            | "/api/v1/cases/{id}"
+            | "/api/v1/cases/{id}/commands",
+        ) => only(&[Operator, Officer, Head, Coordinator, Leadership]),
+        // Everyone's own notifications (CASE-5).
+        (_, "/notifications" | "/notifications/read" | "/events") => only(EVERYONE_SIGNED_IN),
+        // The citizens' pages and API (CASE-1, CASE-8, CASE-9, CASE-10, ADM-6): open to all.
+        (
+            _,
+            "/gui-phan-anh"
+            | "/nhung/gui-phan-anh"
+            | "/tra-cuu"
+            | "/tra-cuu/danh-gia"
+            | "/tra-cuu/mo-lai"
+            | "/hoi-dap"
+            | "/hoi-dap/{code}"
+            | "/api/v1/public/cases"
+            | "/api/v1/public/cases/{code}",
+        ) => {
+            let mut v = vec![Anonymous];
+            v.extend_from_slice(EVERYONE_SIGNED_IN);
+            v
+        }
+        // Telephony (issue 5). Its administration is under /admin/ (the administrator only,
+        // TEL-2, TEL-3). Call records: the coordinator, the leadership, the inspector and the
+        // administrator (TEL-8); recordings: the inspector and the administrator only (TEL-7,
+        // SEC-3); the console's events and commands: operators, the coordinator (supervisor)
+        // and the administrator.
+        ("GET", "/telephony/calls" | "/api/v1/telephony/calls") => {
+            only(&[Coordinator, Leadership, Inspector, Admin])
+        }
+        (_, p) if p.starts_with("/telephony/recordings") => only(&[Inspector, Admin]),
+        (_, "/api/v1/telephony/events" | "/api/v1/telephony/commands") => {
+            only(&[Operator, Coordinator, Admin])
+        }
         other => panic!("no policy written for {other:?}: add one to this test"),
     }
 }
@@ -126,6 +259,33 @@ fn body(path: &str) -> Vec<(&'static str, String)> {
             ("kind", "x"),
             ("name", ""),
         ]),
+        // Valid up to the rights check, then stale or empty: refused or rejected, never a
+        // change to the demo FAQ the other requests read.
+        "/kb/faqs" => f(&[("agency_id", "{agency}"), ("cau_hoi", ""), ("tra_loi", "")]),
+        "/kb/faqs/{faq}" => f(&[("version", "0"), ("cau_hoi", ""), ("tra_loi", "")]),
+        "/kb/faqs/{faq}/submit" | "/kb/faqs/{faq}/approve" | "/kb/faqs/{faq}/withdraw" => {
+            f(&[("version", "0")])
+        }
+        "/kb/faqs/{faq}/reject" => f(&[("version", "0"), ("note", "Bổ sung")]),
+        "/kb/procedures/{code}" => f(&[("json", "{"), ("version", "1")]),
+        "/kb/procedures/{code}/local" => f(&[
+            ("tenant_id", "{tenant}"),
+            ("address", "Ấp An Hòa"),
+            ("published", "1"),
+        ]),
+        "/kb/synonyms" => f(&[("t", "{province}"), ("body", "cúng đình => lễ hội")]),
+        // Cases: a stale version (the case is never changed by this test), a rule without
+        // an agency (rejected), an empty lookup.
+        "/cases/{id}/commands" => f(&[
+            ("command", "add_note"),
+            ("version", "0"),
+            ("text", "Ghi chú kiểm thử quyền"),
+        ]),
+        "/cases/routing" | "/cases/routing/{rule}" => f(&[
+            ("tenant_id", "{province}"),
+            ("agency_id", ""),
+            ("priority", "1"),
+        ]),
         "/admin/calendar/days/delete" => {
             f(&[("cal", "1"), ("version", "1"), ("date", "2026-12-31")])
         }
@@ -138,8 +298,28 @@ struct Fixture {
 }
 
 impl Fixture {
+    /// A form value with the fixture's ids filled in (`{agency}` → A1's id).
+    fn value(&self, v: &str) -> String {
+        self.ids.get(v).cloned().unwrap_or_else(|| v.to_owned())
+    }
+
     fn path(&self, template: &str) -> String {
-        let mut p = template.to_owned();
+        // A case's routes name the fixture's case: `{id}` is its id and, on the public
+        // answer and the public API, `{code}` is its code (elsewhere `{code}` is a procedure's);
+        // the public API's lookup carries the caller's phone.
+        let mut p =
+            if template.starts_with("/cases/{id}") || template.starts_with("/api/v1/cases/{id}") {
+                template.replace("{id}", &self.ids["{case}"])
+            } else if template == "/hoi-dap/{code}" {
+                template.replace("{code}", &self.ids["{case_code}"])
+            } else if template == "/api/v1/public/cases/{code}" {
+                format!(
+                    "{}?phone=0912345678",
+                    template.replace("{code}", &self.ids["{case_code}"])
+                )
+            } else {
+                template.to_owned()
+            };
         for (k, v) in &self.ids {
             p = p.replace(k, v);
         }
@@ -164,9 +344,104 @@ impl Fixture {
     }
 }
 
+/// The case every `/cases/{id}` route names.
+struct CaseFixture {
+    id: i64,
+    code: String,
+    /// The version once published (the matrix must not change it).
+    version: i64,
+    attachment: i64,
+}
+
+/// A case of agency A1 through the real pages, as the demo staff handle it: recorded by the
+/// switchboard with an attachment, forwarded to A1, answered by A1's officer and published by
+/// the coordinator (so that the reply letter and the public answer exist too); and a routing
+/// rule of the province. Returns the case and the rule's id.
+async fn case_fixture(app: &TestApp, province: i64, a1: i64) -> (CaseFixture, i64) {
+    use case_helpers::{COORDINATOR, OFFICER, OPERATOR, contact, ok, pdf_bytes, post_intake};
+    let operator = app.login(OPERATOR).await;
+    let coordinator = app.login(COORDINATOR).await;
+    let officer = app.login(OFFICER).await;
+    operator.get("/cases/new").await;
+    let resp = post_intake(
+        &operator,
+        &contact(
+            "hoi_dap_tthc",
+            "Xin hỏi thủ tục đăng ký khai sinh cho con cần giấy tờ gì?",
+        ),
+        &[("giay-chung-sinh.pdf", pdf_bytes())],
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the fixture's intake");
+    let id = case_helpers::id_of(&common::location(&resp));
+    let a1_id = a1.to_string();
+    ok(&coordinator, id, "forward", &[("lead_agency_id", &a1_id)]).await;
+    ok(
+        &officer,
+        id,
+        "answer",
+        &[("text", "Hồ sơ gồm tờ khai và giấy chứng sinh.")],
+    )
+    .await;
+    ok(
+        &coordinator,
+        id,
+        "publish",
+        &[(
+            "public_text",
+            "Nội dung: hỏi về đăng ký khai sinh.\n\nTrả lời: tờ khai và giấy chứng sinh.",
+        )],
+    )
+    .await;
+    let land = case_helpers::field(app, "dat-dai").await.to_string();
+    coordinator.get("/cases/routing").await;
+    let resp = coordinator
+        .post(
+            "/cases/routing",
+            &[
+                ("tenant_id", &province.to_string()),
+                ("field_id", &land),
+                ("kind", ""),
+                ("admin_unit_id", ""),
+                ("agency_id", &a1_id),
+                ("priority", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "the fixture's rule");
+    let mut c = app.store.conn().await.unwrap();
+    let rule = tongdai_store::cases::routing_rules(&mut c, &[province])
+        .await
+        .unwrap()[0]
+        .id;
+    let attachment = tongdai_store::cases::attachments(&mut c, id).await.unwrap()[0].id;
+    let (case, version) = tongdai_store::cases::get(&mut c, id).await.unwrap();
+    assert_eq!(case.state, tongdai_domain::case::CaseState::Published);
+    (
+        CaseFixture {
+            id,
+            code: case.code.to_string(),
+            version,
+            attachment,
+        },
+        rule,
+    )
+}
+
 #[tokio::test]
 async fn every_route_as_every_role_sec_2() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(tongdai_web::WebSettings {
+        behind_proxy: true,
+        ..Default::default()
+    })
+    .await;
+    // The demo knowledge base: procedure 1.001193 and FAQ faq-ho-tich-01 of agency A1.
+    tongdai_kb::demo::load(&tongdai_kb::KbService::new(
+        app.store.clone(),
+        app.clock.clone() as std::sync::Arc<dyn tongdai_domain::time::Clock>,
+    ))
+    .await
+    .expect("demo knowledge base");
     let province = app.tenant("tinh-an-giang").await;
     let commune_a = app.tenant("xa-an-chau").await;
     let a1 = app.agency("xa-an-chau", "vp-hdnd-ubnd").await;
@@ -235,8 +510,13 @@ async fn every_route_as_every_role_sec_2() {
         let category = tongdai_store::org::categories(&mut c).await.unwrap()[0].id;
         (contact, hotline, unit, field, category)
     };
+    let (case, rule) = case_fixture(&app, province, a1).await;
     let fx = Fixture {
         ids: HashMap::from([
+            ("{case}", case.id.to_string()),
+            ("{case_code}", case.code.clone()),
+            ("{attachment}", case.attachment.to_string()),
+            ("{rule}", rule.to_string()),
             ("{agency}", a1.to_string()),
             ("{contact}", contact.to_string()),
             ("{tenant}", commune_a.to_string()),
@@ -246,6 +526,10 @@ async fn every_route_as_every_role_sec_2() {
             ("{field}", field.to_string()),
             ("{category}", category.to_string()),
             ("{name}", "app.css".to_string()),
+            ("{code}", "1.001193".to_string()),
+            ("{faq}", "faq-ho-tich-01".to_string()),
+            ("{province}", province.to_string()),
+            ("{recording}", "rec-none".to_string()),
         ]),
     };
 
@@ -256,20 +540,47 @@ async fn every_route_as_every_role_sec_2() {
     let mut checked = 0;
     let mut all: Vec<(Who, Option<&str>)> = vec![(Anonymous, None)];
     all.extend(users.iter().map(|(w, n)| (*w, Some(*n))));
-    for (who, username) in all {
+    for (principal, (who, username)) in all.into_iter().enumerate() {
         let client = match username {
             Some(u) => app.login(u).await,
             None => app.client(),
         };
+        if client.csrf().is_empty() {
+            client.get("/login").await;
+        }
+        let address = format!("192.0.2.{}", principal + 1);
         for spec in &routes {
             let path = fx.path(spec.path);
             let expected = allowed(spec.method.as_str(), spec.path).contains(&who);
+            // Each principal calls from its own address (the app trusts the proxy header), so
+            // that the public lookups' budget per address (CASE-9) is not what answers.
+            let from = [("x-forwarded-for", address.as_str())];
             let resp = if spec.method == reqwest::Method::GET {
-                client.get_raw(&path).await
+                client
+                    .http
+                    .get(format!("{}{path}", client.base))
+                    .header(from[0].0, from[0].1)
+                    .send()
+                    .await
+                    .expect("GET")
+            } else if spec.path == "/cases/{id}/attachments" {
+                // An upload form without a file: past extraction, refused or rejected.
+                let url = format!("{}{path}?version=0&_csrf={}", client.base, client.csrf());
+                client
+                    .http
+                    .post(url)
+                    .header(from[0].0, from[0].1)
+                    .multipart(reqwest::multipart::Form::new().text("note", ""))
+                    .send()
+                    .await
+                    .expect("POST multipart")
             } else {
-                let form = body(spec.path);
+                let form: Vec<(&str, String)> = body(spec.path)
+                    .into_iter()
+                    .map(|(k, v)| (k, fx.value(&v)))
+                    .collect();
                 let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                client.post(&path, &pairs).await
+                client.post_with_headers(&path, &pairs, &from).await
             };
             let status = resp.status();
             let location = common::location(&resp);
@@ -323,6 +634,24 @@ async fn every_route_as_every_role_sec_2() {
             .iter()
             .any(|a| a == "access.denied")
     );
+    // The case is A1's: its officer reads it; another agency's officer is refused with 403,
+    // not 404 — the case exists, they have no part in it, and the refusal is audited (SEC-2).
+    // The matrix's requests changed nothing of it.
+    let page = fx.path("/cases/{id}");
+    let officer = app.login("t.officer").await;
+    let (status, html) = officer.get(&page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&case.code));
+    let denied = app.audit_of("access.denied").await.len();
+    let other = app.login("t.other.officer").await;
+    assert_eq!(other.get(&page).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_of("access.denied").await.len(), denied + 1);
+    let (stored, version) = {
+        let mut c = app.store.conn().await.unwrap();
+        tongdai_store::cases::get(&mut c, case.id).await.unwrap()
+    };
+    assert_eq!(stored.state, tongdai_domain::case::CaseState::Published);
+    assert_eq!(version, case.version, "the matrix changed the case");
 }
 
 /// An officer of another agency reads nothing of A1 through the API list or by id, with a

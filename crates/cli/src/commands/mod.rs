@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod cdr;
 pub mod import;
+pub mod kb;
 pub mod migrate;
 pub mod serve;
 

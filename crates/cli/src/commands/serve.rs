@@ -36,6 +36,17 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
     let store = open_store(&config).await?;
     tracing::info!(database = %tongdai_store::redact_url(&config.database_url()), "database ready");
     let clock = SystemClock::shared();
+    // For drills and tests of deadlines: the server's clock can start ahead of real time.
+    if let Some(secs) = std::env::var("TONGDAI_CLOCK_OFFSET_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+    {
+        clock.advance(chrono::Duration::seconds(secs));
+        tracing::warn!(
+            offset_seconds = secs,
+            "the server clock is offset from real time (TONGDAI_CLOCK_OFFSET_SECONDS)"
+        );
+    }
     let now = clock.now();
 
     let given = std::env::var("TONGDAI_ADMIN_PASSWORD")
@@ -71,6 +82,7 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let mut sip_demo_password: Option<String> = None;
     if config.demo && !args.no_demo && demo::is_empty(&store).await? {
         // Demo staff accounts share the administrator's first password, so nothing about them
         // is guessable from the source code.
@@ -78,11 +90,23 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(bootstrap::generate_password);
         let report = demo::seed(&store, &demo_password, now).await?;
+        sip_demo_password = Some(demo_password.clone());
         tracing::info!(
             tenants = report.tenants,
             agencies = report.agencies,
             contacts = report.contacts,
             "demo organisation loaded"
+        );
+        // The demo knowledge base (procedures, FAQs of the demo communes) goes with it.
+        let kb = tongdai_kb::demo::load(&tongdai_kb::KbService::new(
+            store.clone(),
+            clock.clone() as Arc<dyn Clock>,
+        ))
+        .await?;
+        tracing::info!(
+            procedures = kb.procedures,
+            faqs = kb.faqs,
+            "demo knowledge base loaded"
         );
         if admin_password.is_none() {
             println!(
@@ -97,12 +121,54 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let runner = tongdai_jobs::maintenance::register(tongdai_jobs::Runner::new(
+    // Telephony data (flows, agents, CDRs…) and, with the demo, the demo hotline.
+    let tstore = crate::telephony::sql_store(&config, &store)?;
+    if config.demo && !args.no_demo {
+        crate::telephony::seed_demo(&config, &tstore, sip_demo_password.as_deref(), now).await?;
+    }
+    let telephony = Arc::new(tongdai_web::pages::telephony::Telephony::new(
+        tstore.clone(),
+        config.sip.prompts_path(&config.data_dir),
+        config.sip.recording_retention_months,
+    ));
+
+    let mut cases = tongdai_cases::CaseService::new(
+        store.clone(),
+        clock.clone() as Arc<dyn Clock>,
+        tongdai_store::files::FileStore::new(config.data_dir.join("files")),
+        config.cases.clone(),
+    );
+    // Crash points for tests that kill the process between two steps of a job.
+    cases.failpoints = Arc::new(
+        std::env::var("TONGDAI_FAILPOINTS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    );
+    let mut channels = tongdai_notify::Channels::default();
+    if config.email.enabled {
+        channels = channels.with(tongdai_notify::email::EmailChannel::new(&config.email)?);
+        tracing::info!(host = %config.email.host, port = config.email.port, "e-mail delivery on");
+    }
+    let runner = tongdai_jobs::Runner::new(
         store.clone(),
         clock.clone() as Arc<dyn Clock>,
         format!("{}:{}", hostname(), std::process::id()),
-    ));
+    );
+    let runner = tongdai_jobs::maintenance::register(runner);
+    let runner = tongdai_notify::register(runner, channels);
+    let runner = tongdai_cases::jobs::register(runner, cases.clone());
+    let runner = crate::telephony::register_jobs(
+        runner,
+        tstore.clone(),
+        config.sip.recording_retention_months,
+    );
     tongdai_jobs::maintenance::schedule(&runner, now).await?;
+    crate::telephony::schedule(&runner, now).await?;
+    tongdai_cases::summary::ensure_scheduled(&cases).await?;
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
     let job_task = tokio::spawn(runner.run(std::time::Duration::from_secs(5), async move {
         let _ = jobs_stopped.await;
@@ -112,14 +178,40 @@ pub async fn run(loaded: Loaded, args: Args) -> anyhow::Result<ExitCode> {
         store.clone(),
         config.web.clone(),
         clock.clone() as Arc<dyn Clock>,
-    );
+    )
+    // The same case service as the job runner: its commits wake the live notification streams.
+    .with_cases(cases.clone())
+    .with_telephony(telephony.clone());
+    // The knowledge-base index is built from the database before the first request.
+    state.kb.load().await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
     tracing::info!(address = %bound, "web server listening");
     println!("  Tổng đài đang chạy tại / listening on http://{bound}");
+    // The SIP engine starts after the web server is up; if it cannot (port taken), it logs
+    // an error and the web server runs without telephony.
+    let engine_task = if config.sip.enabled {
+        Some(crate::telephony::start_engine(
+            &config,
+            telephony.clone(),
+            store.clone(),
+            now,
+            hostname(),
+        ))
+    } else {
+        tracing::info!("telephony is off (sip.enabled = false)");
+        None
+    };
     tongdai_web::serve(state, listener, shutdown_signal()).await?;
+    if let Some(t) = engine_task {
+        t.abort();
+    }
+    if let Some(engine) = telephony.engine() {
+        // Calls in progress are hung up and their records and recordings closed.
+        engine.shutdown(std::time::Duration::from_secs(10)).await;
+    }
     let _ = stop_jobs.send(());
     let _ = job_task.await;
     store.close().await;

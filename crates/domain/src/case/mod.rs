@@ -17,6 +17,7 @@
 //! - [`deadline`]: the focal, head and statutory clocks (CASE-6) and urgency colours.
 //! - [`mod@redact`]: masking personal data before publication (CASE-10, SEC-4).
 //! - [`similar`]: duplicate detection (CASE-14). [`routing`]: agency suggestions (CASE-4).
+//! - [`offer`]: what a screen offers an actor (commands, the caller's identity, urgency).
 
 macro_rules! code_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $code:literal / $vi:literal),+ $(,)? }) => {
@@ -64,6 +65,7 @@ mod fields;
 pub mod intake;
 pub mod kind;
 pub mod machine;
+pub mod offer;
 pub mod redact;
 pub mod refusal;
 pub mod rights;
@@ -86,6 +88,7 @@ pub use intake::{
 };
 pub use kind::{CaseKind, Channel, ContentClass};
 pub use machine::{CaseIds, CasePolicy, Context, Outcome, Windows, decide, receive};
+pub use offer::{allowed_commands, sees_caller_identity};
 pub use redact::{MaskKind, Redacted, Subject, redact};
 pub use refusal::Refusal;
 pub use rights::{Actor, ActorKind, RIGHTS, Right};

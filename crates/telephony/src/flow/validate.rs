@@ -28,6 +28,35 @@ pub enum FlowError {
     NotAnswered(String),
 }
 
+impl FlowError {
+    /// The message in Vietnamese (the administration pages show these).
+    pub fn message_vi(&self) -> String {
+        match self {
+            FlowError::MissingStart(n) => format!("Nút bắt đầu «{n}» không tồn tại."),
+            FlowError::DanglingExit { from, to } => {
+                format!("Nút «{from}» chuyển tiếp đến «{to}», nút này không tồn tại.")
+            }
+            FlowError::Unreachable(n) => format!("Không có đường nào dẫn đến nút «{n}»."),
+            FlowError::BadMenuKey { node, key } => {
+                format!("Menu «{node}» có phím «{key}» không hợp lệ (dùng 0-9, * hoặc #).")
+            }
+            FlowError::EmptyMenu(n) => format!("Menu «{n}» chưa có lựa chọn phím nào."),
+            FlowError::BadMenuTimeout { node, secs } => {
+                format!("Menu «{node}»: thời gian chờ {secs} giây nằm ngoài khoảng 3–15 giây.")
+            }
+            FlowError::MissingPrompt { node, prompt } => {
+                format!("Nút «{node}» phát lời nhắc «{prompt}», lời nhắc này chưa có.")
+            }
+            FlowError::NoticeMissing(n) => format!(
+                "Nút «{n}» có thể đến được mà chưa phát thông báo ghi âm (Nghị định 13/2023/NĐ-CP)."
+            ),
+            FlowError::NotAnswered(n) => {
+                format!("Luồng bắt đầu bằng «{n}» trước khi trả lời cuộc gọi.")
+            }
+        }
+    }
+}
+
 /// Validate `flow`; `prompt_exists` says whether a prompt id is available.
 pub fn validate(flow: &Flow, prompt_exists: impl Fn(&str) -> bool) -> Result<(), Vec<FlowError>> {
     let mut errs = Vec::new();

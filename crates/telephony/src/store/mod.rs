@@ -3,9 +3,16 @@
 //! README), the engine's tests use [`MemoryStore`]. Rows are serde-friendly and carry the
 //! field names the API shows.
 
+pub mod admin;
+pub mod demo;
 mod memory;
+pub mod retention;
+pub mod secret;
+mod sql;
 
 pub use memory::MemoryStore;
+pub use secret::SecretKey;
+pub use sql::SqlStore;
 
 use crate::acd::strategy::{AgentState, AgentStatus, Strategy};
 use crate::cdr::CallRecord;
@@ -223,6 +230,11 @@ pub trait EngineStore: Send + Sync + std::fmt::Debug {
         state: AgentState,
         call_id: Option<&str>,
     ) -> StoreResult<()>;
+    /// At start: agents this node had reserved or bridged before it stopped are free again
+    /// (the node has no calls yet). Returns how many were released.
+    async fn release_node_agents(&self, _node_id: &str) -> StoreResult<u64> {
+        Ok(0)
+    }
 
     // queue entries
     async fn put_queue_entry(&self, e: &QueueEntryRow) -> StoreResult<()>;

@@ -5,9 +5,15 @@ pub mod admin;
 pub mod agency;
 pub mod api;
 pub mod audit;
+pub mod cases;
 pub mod health;
 pub mod home;
+pub mod kb;
 pub mod login;
+pub mod notifications;
+pub mod public;
+pub mod public_kb;
+pub mod telephony;
 
 use crate::error::AppError;
 use crate::flash;

@@ -12,6 +12,7 @@ use tongdai_domain::time::Clock;
 use tongdai_store::clock::SystemClock;
 use tongdai_store::testing::TestDb;
 use tongdai_store::{Store, accounts, bootstrap, demo, org};
+use tongdai_web::pages::telephony::Telephony;
 use tongdai_web::{AppState, WebSettings};
 
 /// The administrator's password in tests (and the demo accounts').
@@ -23,7 +24,55 @@ pub struct TestApp {
     pub store: Store,
     pub clock: Arc<SystemClock>,
     pub db: TestDb,
+    /// The case service the application uses (shared with the job runner).
+    pub cases: tongdai_cases::CaseService,
+    /// The job runner (cases, notifications): move the clock, then [`TestApp::run_jobs`].
+    pub runner: tongdai_jobs::Runner,
+    /// Telephony data on the test database with the demo telephony data and the demo
+    /// prompts (the engine is not started: `engine()` is `None`).
+    pub telephony: Arc<Telephony>,
+    _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// One tenth of a second of silence as the engine plays prompts: 8 kHz mono 16-bit WAV.
+pub fn silent_wav() -> Vec<u8> {
+    let data = vec![0u8; 1600];
+    let mut w = Vec::with_capacity(44 + data.len());
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    w.extend_from_slice(&1u16.to_le_bytes()); // mono
+    w.extend_from_slice(&8000u32.to_le_bytes());
+    w.extend_from_slice(&16000u32.to_le_bytes()); // bytes per second
+    w.extend_from_slice(&2u16.to_le_bytes()); // block align
+    w.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    w.extend_from_slice(&data);
+    w
+}
+
+/// Telephony as `serve` sets it up, without the engine: the SQL store on the test database,
+/// the demo telephony data (trunk, queues, agents 1001 and 1002, the active demo flow) and the
+/// demo prompts as files.
+async fn telephony(
+    store: &Store,
+    prompts: &std::path::Path,
+    now: tongdai_domain::Instant,
+) -> Arc<Telephony> {
+    std::fs::create_dir_all(prompts).expect("prompts dir");
+    for (id, _) in tongdai_telephony::flow::DEMO_PROMPTS {
+        std::fs::write(prompts.join(format!("{id}.wav")), silent_wav()).expect("prompt");
+    }
+    let tstore =
+        tongdai_telephony::SqlStore::new(store.clone(), tongdai_telephony::SecretKey::random());
+    tongdai_telephony::store::demo::seed(&tstore, PASSWORD, now)
+        .await
+        .expect("demo telephony data");
+    Arc::new(Telephony::new(tstore, prompts.to_path_buf(), 24))
 }
 
 impl TestApp {
@@ -34,6 +83,19 @@ impl TestApp {
 
     /// Spawn the app with custom web settings.
     pub async fn spawn_with(settings: WebSettings) -> TestApp {
+        Self::spawn_full(settings, tongdai_cases::CaseSettings::default()).await
+    }
+
+    /// Spawn the app with custom case settings (spam limits, attachment size).
+    pub async fn spawn_with_cases(cases: tongdai_cases::CaseSettings) -> TestApp {
+        Self::spawn_full(WebSettings::default(), cases).await
+    }
+
+    /// Spawn the app with custom web and case settings.
+    pub async fn spawn_full(
+        settings: WebSettings,
+        case_settings: tongdai_cases::CaseSettings,
+    ) -> TestApp {
         let db = TestDb::new().await;
         let clock = SystemClock::shared();
         bootstrap::ensure_admin(&db.store, Some(PASSWORD), clock.now())
@@ -42,7 +104,21 @@ impl TestApp {
         demo::seed(&db.store, PASSWORD, clock.now())
             .await
             .expect("demo data");
-        let state = AppState::new(db.store.clone(), settings, clock.clone() as Arc<dyn Clock>);
+        let files = tempfile::tempdir().expect("files dir");
+        let cases = tongdai_cases::CaseService::new(
+            db.store.clone(),
+            clock.clone() as Arc<dyn Clock>,
+            tongdai_store::files::FileStore::new(files.path()),
+            case_settings,
+        );
+        let runner =
+            tongdai_jobs::Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "test");
+        let runner = tongdai_notify::register(runner, tongdai_notify::Channels::default());
+        let runner = tongdai_cases::jobs::register(runner, cases.clone());
+        let telephony = telephony(&db.store, &files.path().join("prompts"), clock.now()).await;
+        let state = AppState::new(db.store.clone(), settings, clock.clone() as Arc<dyn Clock>)
+            .with_cases(cases.clone())
+            .with_telephony(telephony.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -59,8 +135,17 @@ impl TestApp {
             store: db.store.clone(),
             clock,
             db,
+            cases,
+            runner,
+            telephony,
+            _files: files,
             _shutdown: tx,
         }
+    }
+
+    /// Run every job that is due at the application's clock (deadlines, deliveries).
+    pub async fn run_jobs(&self) {
+        self.runner.run_pending().await.expect("jobs run");
     }
 
     /// A client with its own cookie jar.

@@ -1,0 +1,521 @@
+//! Intake by an operator (CASE-1, CASE-4, CASE-14): one form, keyboard first, with the
+//! administrative unit found as one types, duplicate suggestions (same phone or similar
+//! content) and the routing suggestion, both refreshed by htmx while typing. Every field is
+//! validated by the domain with a Vietnamese message next to it; the case code is shown on
+//! success.
+
+use super::{Failure, HIDDEN, failure};
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::flash;
+use crate::forms::FormErrors;
+use crate::layout::Layout;
+use crate::pages::admin::Choice;
+use crate::pages::{redirect_with, render, render_page};
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::HashMap;
+use tongdai_cases::{Origin, Upload};
+use tongdai_domain::access::{Permission, Principal};
+use tongdai_domain::case::{self, Actor, CaseKind, Channel, RawIntake};
+use tongdai_domain::time::to_vietnam;
+use tongdai_store::org;
+
+/// The version of the personal-data notice (SEC-4) shown on the forms and played by the IVR
+/// before the first prompt; stored with every case.
+pub const NOTICE_VERSION: &str = "2026.1";
+
+/// The tenants a principal records cases for: each tenant of an intake grant and those below.
+pub async fn intake_tenants(state: &AppState, p: &Principal) -> Result<Vec<org::Tenant>, AppError> {
+    let mut c = state.store.conn().await?;
+    let all = org::tenants(&mut c).await?;
+    let today = to_vietnam(state.now()).date();
+    let scope = p.tenant_scope(Permission::CaseIntake);
+    let mut ids: Vec<i64> = Vec::new();
+    match scope {
+        None => ids.extend(all.iter().map(|t| t.id)),
+        Some(list) => {
+            for t in list {
+                ids.extend(org::tenant_subtree(&mut c, t).await?);
+            }
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|t| ids.contains(&t.id) && t.validity.contains(today))
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "cases/intake.html")]
+struct IntakePage {
+    layout: Layout,
+    v: HashMap<String, String>,
+    errors: FormErrors,
+    tenants: Vec<Choice>,
+    channels: Vec<Choice>,
+    kinds: Vec<Choice>,
+    fields: Vec<Choice>,
+    notice_version: &'static str,
+}
+
+impl IntakePage {
+    fn v(&self, name: &str) -> &str {
+        self.v.get(name).map_or("", String::as_str)
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    v: HashMap<String, String>,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let tenants = intake_tenants(state, &user.principal).await?;
+    let tenant_now = v
+        .get("tenant_id")
+        .cloned()
+        .or_else(|| tenants.first().map(|t| t.id.to_string()))
+        .unwrap_or_default();
+    let channel_now = v.get("channel").cloned().unwrap_or_else(|| "phone".into());
+    let kind_now = v
+        .get("kind")
+        .cloned()
+        .unwrap_or_else(|| "hoi_dap_tthc".into());
+    let field_now = v.get("field_id").cloned().unwrap_or_default();
+    let fields = {
+        let mut c = state.store.conn().await?;
+        org::fields(&mut c).await?
+    };
+    let mut field_choices = vec![Choice::new("", "—", &field_now)];
+    field_choices.extend(
+        fields
+            .iter()
+            .filter(|f| f.active)
+            .map(|f| Choice::new(f.id, f.name.clone(), &field_now)),
+    );
+    let page = IntakePage {
+        layout: Layout::new(ctx, "intake.title", flash::read(headers)),
+        tenants: tenants
+            .iter()
+            .map(|t| Choice::new(t.id, t.name.clone(), &tenant_now))
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| Choice::new(c.code(), c.label_vi(), &channel_now))
+            .collect(),
+        kinds: CaseKind::ALL
+            .iter()
+            .map(|k| Choice::new(k.code(), k.label_vi(), &kind_now))
+            .collect(),
+        fields: field_choices,
+        v,
+        errors,
+        notice_version: NOTICE_VERSION,
+    };
+    Ok((status, render_page(&page, headers)?).into_response())
+}
+
+/// `GET /cases/new`
+pub async fn new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    form_page(
+        &state,
+        &ctx,
+        &headers,
+        HashMap::new(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A multipart form: its text fields and its files.
+#[derive(Debug)]
+pub struct Submitted {
+    pub text: HashMap<String, String>,
+    pub files: Vec<Upload>,
+    /// A file was over the limit, or the body could not be read.
+    pub file_error: Option<String>,
+}
+
+/// Read a multipart intake form; files over the limit are refused as soon as they pass it.
+pub async fn read_form(mut m: Multipart, limit: usize) -> Submitted {
+    let mut out = Submitted {
+        text: HashMap::new(),
+        files: Vec::new(),
+        file_error: None,
+    };
+    loop {
+        let field = match m.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                out.file_error = Some(super::view::too_large(limit));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if let Some(file_name) = field.file_name().map(str::to_owned) {
+            match super::view::read_limited(field, limit).await {
+                Ok(bytes) if bytes.is_empty() => {}
+                Ok(bytes) => out.files.push(Upload {
+                    name: file_name,
+                    bytes,
+                }),
+                Err(m) => out.file_error = Some(format!("{file_name}: {m}")),
+            }
+        } else if let Ok(t) = field.text().await {
+            use unicode_normalization::UnicodeNormalization;
+            out.text.insert(name, t.nfc().collect());
+        }
+    }
+    out
+}
+
+/// The contact typed into a form.
+pub fn raw_intake(v: &HashMap<String, String>) -> (RawIntake, Vec<(String, String)>) {
+    let get = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut id = |k: &str| -> Option<i64> {
+        let s = get(k);
+        let s = s.trim();
+        if s.is_empty() {
+            return None;
+        }
+        match s.parse::<i64>() {
+            Ok(i) => Some(i),
+            Err(_) => {
+                errors.push((k.to_owned(), "Giá trị không hợp lệ.".to_owned()));
+                None
+            }
+        }
+    };
+    let raw = RawIntake {
+        caller_name: get("caller_name"),
+        organisation: get("organisation"),
+        phone: get("phone"),
+        email: get("email"),
+        address: get("address"),
+        admin_unit_id: id("admin_unit_id"),
+        channel: get("channel"),
+        kind: get("kind"),
+        content: get("content"),
+        field_id: id("field_id"),
+        category_id: id("category_id"),
+        attachments: Vec::new(),
+        notice_version: get("notice_version"),
+        received_at: None,
+        call_id: get("call_id"),
+        dossier_code: get("dossier_code"),
+        tthc_code: get("tthc_code"),
+    };
+    (raw, errors)
+}
+
+/// `POST /cases`: record the case (multipart: fields and attachments; the CSRF token travels
+/// in the query string).
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let form = read_form(multipart, state.cases.settings.max_attachment_bytes).await;
+    let mut errors = FormErrors::default();
+    let tenants = intake_tenants(&state, &user.principal).await?;
+    let tenant_id = form
+        .text
+        .get("tenant_id")
+        .and_then(|t| t.trim().parse::<i64>().ok())
+        .or_else(|| tenants.first().map(|t| t.id));
+    let Some(tenant_id) = tenant_id.filter(|t| tenants.iter().any(|x| x.id == *t)) else {
+        errors.add("tenant_id", "Chọn đơn vị tiếp nhận.");
+        return form_page(
+            &state,
+            &ctx,
+            &headers,
+            form.text,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if let Some(m) = &form.file_error {
+        errors.add("attachments", m.clone());
+    }
+    let (raw, id_errors) = raw_intake(&form.text);
+    for (k, m) in id_errors {
+        errors.add(&k, m);
+    }
+    if !errors.is_empty() {
+        return form_page(
+            &state,
+            &ctx,
+            &headers,
+            form.text,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let actor = Actor::staff(&user.principal);
+    let origin = Origin {
+        ip: ctx.ip.clone(),
+        public: false,
+    };
+    match state
+        .cases
+        .intake(&actor, tenant_id, raw, &form.files, &origin)
+        .await
+    {
+        Ok(r) => {
+            let msg = ctx
+                .tr
+                .f("intake.created", &[("code", &r.case.code.to_string())]);
+            Ok(redirect_with(
+                &format!("/cases/{}", r.case.id),
+                "success",
+                &msg,
+            ))
+        }
+        Err(e) => match failure(e) {
+            Failure::Fields(list) => {
+                for (k, m) in list {
+                    errors.add(&k, m);
+                }
+                form_page(
+                    &state,
+                    &ctx,
+                    &headers,
+                    form.text,
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Failure::Rights(m) => {
+                crate::auth::refuse(&state, &ctx, "CaseIntake", &format!("tenant:{tenant_id}"))
+                    .await;
+                errors.add("tenant_id", m);
+                form_page(
+                    &state,
+                    &ctx,
+                    &headers,
+                    form.text,
+                    errors,
+                    StatusCode::FORBIDDEN,
+                )
+                .await
+            }
+            Failure::Stale(m) | Failure::RateLimited(m) => Err(AppError::Conflict(m)),
+            Failure::Other(e) => Err(e),
+        },
+    }
+}
+
+/// A possible duplicate as the intake form lists it.
+#[derive(Debug, Clone)]
+pub struct DuplicateView {
+    pub id: i64,
+    pub code: String,
+    pub state: String,
+    pub received_at: String,
+    pub caller: String,
+    pub excerpt: String,
+    pub same_phone: bool,
+    pub similarity: String,
+}
+
+#[derive(Template)]
+#[template(path = "cases/duplicates.html")]
+struct DuplicatesPartial {
+    tr: crate::i18n::Tr,
+    items: Vec<DuplicateView>,
+    asked: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DuplicateQuery {
+    #[serde(default)]
+    tenant_id: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    content: String,
+}
+
+/// `GET /cases/new/duplicates`: open cases from the same phone or with similar content
+/// (CASE-14), as the operator types.
+pub async fn duplicates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DuplicateQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let tenants = intake_tenants(&state, &user.principal).await?;
+    let tenant = q
+        .tenant_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|t| tenants.iter().any(|x| x.id == *t))
+        .or_else(|| tenants.first().map(|t| t.id));
+    let asked = q.phone.trim().len() >= 9 || q.content.trim().chars().count() >= 15;
+    let mut items = Vec::new();
+    if let (Some(tenant), true) = (tenant, asked) {
+        let found = state
+            .cases
+            .duplicates(tenant, &q.phone, &q.content, None)
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        for (c, m) in found.into_iter().take(5) {
+            let excerpt: String = c.content.chars().take(140).collect();
+            items.push(DuplicateView {
+                id: c.id,
+                code: c.code.to_string(),
+                state: c.state.label_vi().to_owned(),
+                received_at: tongdai_domain::time::datetime_short_vi(c.received_at),
+                caller: if c.confidential {
+                    HIDDEN.to_owned()
+                } else {
+                    format!("{} — {}", c.caller.name, c.caller.phone.display())
+                },
+                excerpt,
+                same_phone: m.same_phone,
+                similarity: format!("{:.0}%", m.content_similarity * 100.0),
+            });
+        }
+    }
+    render(&DuplicatesPartial {
+        tr: ctx.tr,
+        items,
+        asked,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cases/routing_hint.html")]
+struct RoutingPartial {
+    tr: crate::i18n::Tr,
+    agencies: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RoutingQuery {
+    #[serde(default)]
+    tenant_id: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    field_id: String,
+    #[serde(default)]
+    admin_unit_id: String,
+}
+
+/// `GET /cases/new/routing`: the agencies the routing rules suggest for what is typed (CASE-4).
+pub async fn routing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<RoutingQuery>,
+) -> Result<Response, AppError> {
+    let user = ctx.user()?;
+    let tenants = intake_tenants(&state, &user.principal).await?;
+    let tenant = q
+        .tenant_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|t| tenants.iter().any(|x| x.id == *t))
+        .or_else(|| tenants.first().map(|t| t.id));
+    let mut agencies = Vec::new();
+    if let (Some(tenant), Ok(kind)) = (tenant, q.kind.parse::<CaseKind>()) {
+        let mut c = state.store.conn().await?;
+        let path = org::tenant_path(&mut c, tenant).await?;
+        let rules: Vec<case::RoutingRule> = tongdai_store::cases::routing_rules(&mut c, &path)
+            .await?
+            .into_iter()
+            .filter(|r| r.active)
+            .map(|r| r.rule)
+            .collect();
+        let ids = case::routing::suggest_for(
+            &rules,
+            q.field_id.trim().parse().ok(),
+            kind,
+            q.admin_unit_id.trim().parse().ok(),
+        );
+        for id in ids.into_iter().take(3) {
+            if let Ok(a) = org::agency(&mut c, id).await {
+                agencies.push(a.name);
+            }
+        }
+    }
+    render(&RoutingPartial {
+        tr: ctx.tr,
+        agencies,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "cases/units.html")]
+struct UnitsPartial {
+    tr: crate::i18n::Tr,
+    units: Vec<Choice>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UnitQuery {
+    #[serde(default)]
+    unit_q: String,
+}
+
+/// `GET /cases/units`: administrative units in force whose name matches (with or without
+/// diacritics), as the options of the form's unit field (ORG-1).
+pub async fn units(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, AppError> {
+    let needle = tongdai_store::fold(q.unit_q.trim());
+    let mut choices = vec![Choice::new("", "—", "")];
+    if needle.chars().count() >= 2 {
+        let today = to_vietnam(state.now()).date();
+        let mut c = state.store.conn().await?;
+        let found = org::units(
+            &mut c,
+            &org::UnitFilter {
+                name_folded: Some(needle),
+                level: None,
+                valid_on: Some(today),
+                parent_id: None,
+                limit: 20,
+            },
+        )
+        .await?;
+        for (i, u) in found.iter().enumerate() {
+            choices.push(Choice {
+                value: u.id.to_string(),
+                label: format!("{} ({})", u.name, u.code),
+                selected: i == 0,
+            });
+        }
+        if !found.is_empty() {
+            choices[0].selected = false;
+        }
+    }
+    render(&UnitsPartial {
+        tr: ctx.tr,
+        units: choices,
+    })
+}
