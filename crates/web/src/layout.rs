@@ -25,6 +25,8 @@ pub struct Layout {
     pub nav: Vec<NavItem>,
     pub flash: Option<Flash>,
     pub path: String,
+    /// Whether the user has an operator console: pages then offer click-to-call (TEL-10).
+    pub console: bool,
     /// This page (path and query), URL-encoded for the language switch's `next`, so that
     /// switching keeps the month, the filter or the search on screen.
     pub next: String,
@@ -105,6 +107,14 @@ impl Layout {
             if p.has(Permission::TelephonyManage) {
                 item("/admin/telephony".into(), "tel.nav_admin");
             }
+            if p.has(Permission::ConsoleUse) {
+                item("/console".into(), "console.nav");
+                item("/roster".into(), "roster.nav");
+                item("/callbacks".into(), "callbacks.nav");
+            }
+            if p.has(Permission::ConsoleSupervise) {
+                item("/wallboard".into(), "wallboard.nav");
+            }
             if p.has(Permission::CallRecordsRead) {
                 item("/telephony/calls".into(), "tel.nav_calls");
             }
@@ -125,6 +135,11 @@ impl Layout {
                 .map(|u| u.account.display_name.clone())
                 .unwrap_or_default(),
             signed_in,
+            console: signed_in
+                && ctx
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| u.principal.has(Permission::ConsoleUse)),
             nav,
             flash,
             path: ctx.path.clone(),

@@ -6,8 +6,8 @@
 
 use crate::auth::{self, Access};
 use crate::pages::{
-    account, admin, agency, api, audit, cases, health, home, kb, login, notifications, public,
-    public_kb, telephony,
+    account, admin, agency, api, audit, cases, console, health, home, kb, login, notifications,
+    public, public_kb, roster, telephony, wallboard,
 };
 use crate::state::AppState;
 use crate::{assets, csrf};
@@ -68,6 +68,13 @@ const TEL_CALLS_QUERY: &[(&str, &str)] = &[
     ("until", "Calls that arrived before this instant (RFC 3339)"),
     ("agent", "Calls answered by this agent (extension)"),
     ("limit", "Most records (1–5000, default 500)"),
+];
+
+/// Query parameters of the console's screen pop.
+const CONSOLE_POP_QUERY: &[(&str, &str)] = &[
+    ("number", "The caller's number (+84…)"),
+    ("call", "The call's id (linked to the new case)"),
+    ("format", "json for JSON (default: an HTML fragment)"),
 ];
 
 /// Every route and its handler.
@@ -1347,6 +1354,126 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 )
             },
             get(telephony::api::calls),
+        ),
+        (
+            r(
+                g.clone(),
+                "/roster",
+                Perm(ConsoleUse),
+                "Duty roster: a week of shifts per tenant, with the gaps (ADM-3)",
+            ),
+            get(roster::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/roster/shifts",
+                Perm(ConsoleSupervise),
+                "Add a shift to the duty roster (ADM-3)",
+            ),
+            post(roster::add),
+        ),
+        (
+            r(
+                p.clone(),
+                "/roster/shifts/{shift}/delete",
+                Perm(ConsoleSupervise),
+                "Remove a shift from the duty roster (ADM-3)",
+            ),
+            post(roster::remove),
+        ),
+        (
+            r(
+                g.clone(),
+                "/callbacks",
+                Perm(ConsoleUse),
+                "Callback worklist: missed, abandoned, out-of-hours and requested calls (TEL-11)",
+            ),
+            get(telephony::callbacks::page),
+        ),
+        (
+            r(
+                p.clone(),
+                "/callbacks/{task}/dial",
+                Perm(ConsoleUse),
+                "Call a citizen back from the operator's phone (TEL-10, TEL-11)",
+            ),
+            post(telephony::callbacks::dial),
+        ),
+        (
+            r(
+                p.clone(),
+                "/callbacks/{task}/attempts",
+                Perm(ConsoleUse),
+                "Record the outcome of a callback attempt (TEL-11)",
+            ),
+            post(telephony::callbacks::record),
+        ),
+        (
+            r(
+                g.clone(),
+                "/api/v1/callbacks",
+                Perm(ConsoleUse),
+                "The callback worklist as JSON, with attempts (TEL-11)",
+            ),
+            get(telephony::callbacks::api_list),
+        ),
+        (
+            r(
+                g.clone(),
+                "/console",
+                Perm(ConsoleUse),
+                "Operator console: agent bar, screen pop, knowledge base, transfer panel (TEL-9)",
+            ),
+            get(console::page),
+        ),
+        (
+            RouteSpec {
+                query: CONSOLE_POP_QUERY,
+                ..r(
+                    g.clone(),
+                    "/console/pop",
+                    Perm(ConsoleUse),
+                    "Screen pop: the caller's earlier calls and cases, the pre-filled case form (TEL-9)",
+                )
+            },
+            get(console::pop),
+        ),
+        (
+            r(
+                g.clone(),
+                "/console/officers",
+                Perm(ConsoleUse),
+                "Transfer panel: an agency's focal officers and their phone numbers",
+            ),
+            get(console::officers),
+        ),
+        (
+            r(
+                g.clone(),
+                "/console/state",
+                Perm(ConsoleUse),
+                "The user's own agent: status, state and current call (resynchronisation)",
+            ),
+            get(console::agent_state),
+        ),
+        (
+            r(
+                g.clone(),
+                "/wallboard",
+                Perm(ConsoleSupervise),
+                "Wallboard: waiting calls, operators by state, today's calls, service level, cases due (REP-5)",
+            ),
+            get(wallboard::page),
+        ),
+        (
+            r(
+                g.clone(),
+                "/wallboard/data",
+                Perm(ConsoleSupervise),
+                "The wallboard's figures, as the fragment it polls or as JSON (REP-5)",
+            ),
+            get(wallboard::data),
         ),
         (
             r(

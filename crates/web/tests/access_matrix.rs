@@ -219,6 +219,20 @@ fn allowed(method: &str, path: &str) -> Vec<Who> {
         (_, "/api/v1/telephony/events" | "/api/v1/telephony/commands") => {
             only(&[Operator, Coordinator, Admin])
         }
+        // The duty roster (ADM-3): those who use the console read it; supervisors (the
+        // coordinator, the administrator) change it.
+        ("GET", "/roster") => only(&[Operator, Coordinator, Admin]),
+        // The callback worklist (TEL-11): whoever uses the console.
+        (_, "/callbacks" | "/callbacks/{task}/dial" | "/callbacks/{task}/attempts")
+        | ("GET", "/api/v1/callbacks") => only(&[Operator, Coordinator, Admin]),
+        // The operator console (TEL-9) and the supervisors' wallboard (REP-5).
+        ("GET", "/console" | "/console/pop" | "/console/officers" | "/console/state") => {
+            only(&[Operator, Coordinator, Admin])
+        }
+        ("GET", "/wallboard" | "/wallboard/data") => only(&[Coordinator, Admin]),
+        ("POST", "/roster/shifts" | "/roster/shifts/{shift}/delete") => {
+            only(&[Coordinator, Admin])
+        }
         other => panic!("no policy written for {other:?}: add one to this test"),
     }
 }

@@ -90,8 +90,12 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // `--` before the negative id: Debian 12's kill (procps-ng 4.0.2) reads `-TERM -12345`
+        // as process group 1 — that is, every process on the machine — and `-TERM -20560` as
+        // group 2, which leaves chromedriver running and this drop waiting for ever.
         let _ = Command::new("kill")
             .arg("-TERM")
+            .arg("--")
             .arg(format!("-{}", self.child.id()))
             .status();
         let deadline = Instant::now() + Duration::from_secs(3);
@@ -103,6 +107,7 @@ impl Drop for Driver {
         }
         let _ = Command::new("kill")
             .arg("-KILL")
+            .arg("--")
             .arg(format!("-{}", self.child.id()))
             .status();
         let _ = self.child.wait();
@@ -221,8 +226,8 @@ async fn walk(app: &TestApp, c: &Client) {
     input.send_keys("chung thuc ban sao").await.unwrap();
     wait_text(c, "#kb-results", "chứng thực bản sao").await;
 
-    // A hit opens the procedure.
-    c.find(Locator::Css("#kb-results li.kb-hit a"))
+    // A procedure's hit opens the procedure (an FAQ on the same subject may rank first).
+    c.find(Locator::Css("#kb-results li.kb-hit.kb-procedure a"))
         .await
         .unwrap()
         .click()

@@ -753,7 +753,10 @@ async fn console_events_and_commands_scoped_and_documented_tel_8() {
     let resp = post_json(
         &op,
         "/api/v1/telephony/commands",
-        &serde_json::json!({ "idempotency_key": " ", "command": { "type": "agent.login", "agent_id": "1001" } }),
+        &serde_json::json!({
+            "idempotency_key": " ",
+            "command": { "type": "agent.login", "agent_id": "1001" }
+        }),
     )
     .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);

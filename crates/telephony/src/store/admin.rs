@@ -650,8 +650,7 @@ impl SqlStore {
 
     /// Open callback tasks, oldest first.
     pub async fn open_callbacks(&self, limit: u32) -> StoreResult<Vec<CallbackInfo>> {
-        let mut c = self.db.conn().await.map_err(db_err)?;
-        let rows: Vec<(
+        type Row = (
             String,
             String,
             String,
@@ -660,7 +659,9 @@ impl SqlStore {
             String,
             i64,
             String,
-        )> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        );
+        let mut c = self.db.conn().await.map_err(db_err)?;
+        let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id, call_id, number, did, queue_id, reason, created_at, status \
                  FROM callback_tasks WHERE status = 'open' ORDER BY created_at LIMIT {limit}"
         )))

@@ -6,6 +6,7 @@ pub mod agency;
 pub mod api;
 pub mod audit;
 pub mod cases;
+pub mod console;
 pub mod health;
 pub mod home;
 pub mod kb;
@@ -13,7 +14,9 @@ pub mod login;
 pub mod notifications;
 pub mod public;
 pub mod public_kb;
+pub mod roster;
 pub mod telephony;
+pub mod wallboard;
 
 use crate::error::AppError;
 use crate::flash;

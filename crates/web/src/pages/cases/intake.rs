@@ -123,17 +123,23 @@ async fn form_page(
     Ok((status, render_page(&page, headers)?).into_response())
 }
 
-/// `GET /cases/new`
+/// `GET /cases/new?phone=&call_id=&channel=`: the console opens the form pre-filled with the
+/// caller's number and linked to the call (TEL-9); other fields start empty.
 pub async fn new(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
+    let prefill: HashMap<String, String> = q
+        .into_iter()
+        .filter(|(k, v)| matches!(k.as_str(), "phone" | "call_id" | "channel") && v.len() <= 100)
+        .collect();
     form_page(
         &state,
         &ctx,
         &headers,
-        HashMap::new(),
+        prefill,
         FormErrors::default(),
         StatusCode::OK,
     )

@@ -84,16 +84,39 @@ fn action(embed: bool, tenant: &org::Tenant, csrf: &str) -> String {
     }
 }
 
+/// What the form shows: the values typed, the problems found, and the answer's status.
+struct Shown {
+    v: HashMap<String, String>,
+    errors: FormErrors,
+    error: String,
+    status: StatusCode,
+}
+
+impl Shown {
+    /// An empty form.
+    fn blank() -> Shown {
+        Shown {
+            v: HashMap::new(),
+            errors: FormErrors::default(),
+            error: String::new(),
+            status: StatusCode::OK,
+        }
+    }
+}
+
 async fn form(
     state: &AppState,
     ctx: &Ctx,
     tenant: &org::Tenant,
     embed: bool,
-    v: HashMap<String, String>,
-    errors: FormErrors,
-    error: String,
-    status: StatusCode,
+    shown: Shown,
 ) -> Result<Response, AppError> {
+    let Shown {
+        v,
+        errors,
+        error,
+        status,
+    } = shown;
     let kind_now = v.get("kind").cloned().unwrap_or_else(|| "phan_anh".into());
     let field_now = v.get("field_id").cloned().unwrap_or_default();
     let fields = {
@@ -137,17 +160,7 @@ pub async fn page(
     Query(q): Query<TenantQuery>,
 ) -> Result<Response, AppError> {
     let tenant = public_tenant(&state, &q.don_vi).await?;
-    form(
-        &state,
-        &ctx,
-        &tenant,
-        false,
-        HashMap::new(),
-        FormErrors::default(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    form(&state, &ctx, &tenant, false, Shown::blank()).await
 }
 
 /// `GET /nhung/gui-phan-anh`: the same form, for the local portal's frame (ADM-6).
@@ -157,17 +170,7 @@ pub async fn embed_page(
     Query(q): Query<TenantQuery>,
 ) -> Result<Response, AppError> {
     let tenant = public_tenant(&state, &q.don_vi).await?;
-    form(
-        &state,
-        &ctx,
-        &tenant,
-        true,
-        HashMap::new(),
-        FormErrors::default(),
-        String::new(),
-        StatusCode::OK,
-    )
-    .await
+    form(&state, &ctx, &tenant, true, Shown::blank()).await
 }
 
 async fn submit(
@@ -217,17 +220,13 @@ async fn submit(
                 }
             }
         }
-        return form(
-            state,
-            ctx,
-            &tenant,
-            embed,
+        let shown = Shown {
             v,
             errors,
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+            error: String::new(),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        return form(state, ctx, &tenant, embed, shown).await;
     };
     let origin = Origin {
         ip: ctx.ip.clone(),
@@ -271,7 +270,13 @@ async fn submit(
                 Failure::Rights(m) | Failure::Stale(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
                 Failure::Other(e) => return Err(e),
             };
-            form(state, ctx, &tenant, embed, v, errors, error, status).await
+            let shown = Shown {
+                v,
+                errors,
+                error,
+                status,
+            };
+            form(state, ctx, &tenant, embed, shown).await
         }
     }
 }

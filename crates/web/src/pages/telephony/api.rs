@@ -87,14 +87,13 @@ pub async fn events(
         if let Some(e) = st.first.pop_front() {
             return Some((Ok::<_, std::convert::Infallible>(e), st));
         }
-        loop {
-            match st.live.recv().await {
-                Ok(e) => return Some((Ok(to_sse(&e)), st)),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    return Some((Ok(Event::default().event("resync").data("{}")), st));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        match st.live.recv().await {
+            Ok(e) => Some((Ok(to_sse(&e)), st)),
+            // Events were lost: the console reloads its state.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                Some((Ok(Event::default().event("resync").data("{}")), st))
             }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
     Ok(Sse::new(body)

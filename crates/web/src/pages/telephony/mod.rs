@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod callbacks;
 pub mod calls;
 pub mod events;
 pub mod recordings;
