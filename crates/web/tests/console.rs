@@ -721,3 +721,117 @@ async fn tel_9_screen_pop_p95_under_200_ms_with_history() {
     let pop: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(pop["calls"].as_array().unwrap().len(), 5);
 }
+
+/// REP-5, TEL-9: the live-update fan-out. The engine runs (on free local ports, no call); 200
+/// consoles hold the event stream open and a wallboard polls its figures; each event pushed into
+/// the web node's event log reaches every console. Measured: the time from the push to the last
+/// console's receipt (p95 over the events), and the wallboard's answer time meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rep_5_live_fanout_to_200_consoles_and_a_wallboard() {
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+    use tongdai_telephony::api::{EngineEvent, EventKind};
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    let cfg = tongdai_telephony::EngineConfig {
+        sip_udp: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        rtp_ports: (41000 + (port % 500) * 8, 41000 + (port % 500) * 8 + 8),
+        recordings_dir: dir.path().join("recordings"),
+        prompts_dir: app.telephony.prompts_dir.clone(),
+        generate_prompts: false,
+        ..Default::default()
+    };
+    let engine = tongdai_telephony::Engine::start(
+        cfg,
+        Arc::new(app.telephony.store.clone()),
+        Arc::new(tongdai_telephony::FixedHours(true)),
+        tongdai_telephony::Clock::starting_at(app.clock.now()),
+    )
+    .await
+    .expect("the engine starts");
+    app.telephony.set_engine(engine);
+
+    const CONSOLES: usize = 200;
+    const EVENTS: u64 = 20;
+    let op = app.login("tongdai1").await;
+    let url = format!("{}/api/v1/telephony/events", op.base);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, Instant)>();
+    let mut streams = Vec::new();
+    for _ in 0..CONSOLES {
+        let resp = op.http.get(&url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let tx = tx.clone();
+        streams.push(tokio::spawn(async move {
+            let mut resp = resp;
+            let mut buf = String::new();
+            while let Ok(Some(chunk)) = resp.chunk().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(i) = buf.find("\n\n") {
+                    let frame: String = buf.drain(..i + 2).collect();
+                    if let Some(id) = frame
+                        .lines()
+                        .find_map(|l| l.strip_prefix("id:"))
+                        .and_then(|v| v.trim().parse::<u64>().ok())
+                        && frame.contains("fanout-")
+                    {
+                        let _ = tx.send((id, Instant::now()));
+                    }
+                }
+            }
+        }));
+    }
+    // Let every console subscribe.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let coordinator = app.login("dieuphoi").await;
+    let mut latencies = Vec::new();
+    let mut board_times = Vec::new();
+    for i in 0..EVENTS {
+        let seq = 1_000_000 + i;
+        let pushed = Instant::now();
+        app.telephony.events.push(EngineEvent {
+            seq,
+            node_id: "node-1".into(),
+            at: app.clock.now(),
+            kind: EventKind::CallArrived {
+                call_id: format!("fanout-{i}"),
+                did: "1800888880".into(),
+                caller_number: "+84912345678".into(),
+            },
+        });
+        let mut got = 0;
+        let mut last = pushed;
+        while got < CONSOLES {
+            let (id, at) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("every console receives the event")
+                .unwrap();
+            if id == seq {
+                got += 1;
+                last = last.max(at);
+            }
+        }
+        latencies.push(last - pushed);
+        let started = Instant::now();
+        let (status, _) = coordinator.get("/wallboard/data").await;
+        assert_eq!(status, StatusCode::OK);
+        board_times.push(started.elapsed());
+    }
+    latencies.sort();
+    board_times.sort();
+    let p95 = latencies[latencies.len() * 95 / 100];
+    eprintln!(
+        "fan-out to {CONSOLES} consoles: p50 {:?}, p95 {p95:?}, max {:?}; wallboard: p50 {:?}, max {:?}",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1],
+        board_times[board_times.len() / 2],
+        board_times[board_times.len() - 1],
+    );
+    assert!(p95 < Duration::from_secs(1), "fan-out p95 {p95:?}");
+    for s in streams {
+        s.abort();
+    }
+}
