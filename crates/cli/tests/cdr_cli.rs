@@ -26,11 +26,7 @@ fn run(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
 }
 
 fn json(o: &Output) -> Vec<serde_json::Value> {
-    assert!(
-        o.status.success(),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).expect("one JSON array on stdout")
 }
 
@@ -71,13 +67,17 @@ async fn tel_8_cdr_list_prints_the_records_as_one_json_array() {
         Backend::Sqlite => None,
     };
     // A fresh directory: the command applies the migrations itself and finds no call.
-    let o = run(dir.path(), url.as_deref(), &["cdr", "list", "--format", "json"]);
+    let o = run(
+        dir.path(),
+        url.as_deref(),
+        &["cdr", "list", "--format", "json"],
+    );
     assert_eq!(json(&o), Vec::<serde_json::Value>::new());
 
     // Two calls written the way the engine writes them, into the same database.
-    let db_url = url.clone().unwrap_or_else(|| {
-        format!("sqlite://{}", dir.path().join("data/tongdai.db").display())
-    });
+    let db_url = url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("data/tongdai.db").display()));
     let store = Store::connect(&db_url).await.unwrap();
     let key = SecretKey::load_or_create(&dir.path().join("data/secrets/sip.key")).unwrap();
     let tel = SqlStore::new(store.clone(), key);

@@ -579,7 +579,11 @@ async fn published_answers_are_searchable_and_paged_case_10() {
         .replace("&#38;", "&");
     let (_, page2) = c.get(&href).await;
     let shown = |page: &str| -> Vec<String> {
-        codes.iter().filter(|c| page.contains(c.as_str())).cloned().collect()
+        codes
+            .iter()
+            .filter(|c| page.contains(c.as_str()))
+            .cloned()
+            .collect()
     };
     assert!(
         page2.contains(&codes[0]) && page2.contains(&codes[2]),
