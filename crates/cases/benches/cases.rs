@@ -91,7 +91,7 @@ impl Rng {
     }
 
     fn word(&mut self, xs: &[&'static str]) -> &'static str {
-        *self.pick(xs)
+        xs[self.below(xs.len() as u64) as usize]
     }
 
     /// A duration uniformly between `lo` and `hi` minutes.
@@ -1385,10 +1385,9 @@ async fn load(
             *states.entry(made.case.state.code()).or_default() += 1;
             rows(made, &mut batch);
             busy += made_at.elapsed();
-            if batch.cases.len() >= per_tx {
-                if tx.blocking_send(std::mem::take(&mut batch)).is_err() {
-                    break;
-                }
+            if batch.cases.len() >= per_tx && tx.blocking_send(std::mem::take(&mut batch)).is_err()
+            {
+                break;
             }
         }
         if !batch.cases.is_empty() {

@@ -183,6 +183,7 @@ async fn serve(dir: &Path, envs: &[(&str, &str)]) -> Server {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not start:\n{output}");
 }
 

@@ -47,10 +47,10 @@ fn wait_listening(child: &mut Child) {
     });
     let deadline = Wall::now() + Duration::from_secs(90);
     while Wall::now() < deadline {
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200)) {
-            if line.contains("http://") {
-                return;
-            }
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(200))
+            && line.contains("http://")
+        {
+            return;
         }
         if let Ok(Some(_)) = child.try_wait() {
             return;
