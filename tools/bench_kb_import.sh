@@ -8,7 +8,7 @@
 set -euo pipefail
 ROWS="${1:-50000}"
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build --release -q -p tongdai
 cargo build --release -q -p tongdai-kb --example gen_tthc_xlsx
 BIN="$CARGO_TARGET_DIR/release/tongdai"

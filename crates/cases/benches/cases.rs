@@ -1,7 +1,8 @@
 //! Cases at scale (issue 4, BENCHMARKS.md): the logbook and overdue-list queries on a million
 //! cases, and the deadline runner working through 100,000 due escalations, on the backend the
 //! tests use (`TONGDAI_TEST_BACKEND=sqlite|postgres`; PostgreSQL at `TONGDAI_TEST_PG_URL`,
-//! default `postgres://postgres@127.0.0.1:5432/test`, in a fresh database dropped afterwards).
+//! default `postgres://postgres@127.0.0.1:5432/test`, in a fresh `tongdai_bench_…` database
+//! dropped afterwards).
 //!
 //! The cases are made by the domain itself — `case::receive` and `case::decide` with the demo
 //! organisation's calendar and policy, the deadline jobs run by the system at their instants —
@@ -239,6 +240,69 @@ fn fill(template: &str, rng: &mut Rng, commune: &str) -> String {
     template
         .replace("{p}", &place)
         .replace("{t}", rng.word(TTHC))
+}
+
+/// The database of the run, fresh and migrated, on the backend the tests use: SQLite through
+/// `TestDb`; on PostgreSQL a database of its own on `TONGDAI_TEST_PG_URL` named `tongdai_bench_…`
+/// (not `tongdai_t_…`, which a clean-up of stale test databases on the shared server may drop in
+/// the middle of a long run), dropped at the end.
+struct BenchDb {
+    store: Store,
+    url: String,
+    pg: Option<(String, String)>,
+    _sqlite: Option<TestDb>,
+}
+
+impl BenchDb {
+    async fn new() -> BenchDb {
+        if tongdai_store::testing::backend() == Backend::Sqlite {
+            let db = TestDb::new().await;
+            return BenchDb {
+                store: db.store.clone(),
+                url: db.url.clone(),
+                pg: None,
+                _sqlite: Some(db),
+            };
+        }
+        sqlx::any::install_default_drivers();
+        let admin = std::env::var("TONGDAI_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("tongdai_bench_{}_{nanos}", std::process::id());
+        let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create the bench database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        BenchDb {
+            store,
+            url,
+            pg: Some((admin, name)),
+            _sqlite: None,
+        }
+    }
+
+    async fn drop_pg(self) {
+        if let Some((admin, name)) = &self.pg {
+            self.store.close().await;
+            if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
+            }
+        }
+    }
 }
 
 // ------------------------------------------------------------------ the organisation
@@ -1529,7 +1593,7 @@ async fn main() {
     let n_deadlines = env_usize("DEADLINES", 100_000);
     let runs = env_usize("RUNS", 200);
     let budget = Duration::from_secs(env_usize("QUERY_BUDGET_SECS", 90) as u64);
-    let db = TestDb::new().await;
+    let db = BenchDb::new().await;
     let store = db.store.clone();
     let backend = match store.backend() {
         Backend::Sqlite => "SQLite",
@@ -1920,5 +1984,7 @@ async fn main() {
         // For EXPLAIN by hand: the database stays (and its temporary directory).
         println!("kept: {}", db.url);
         std::mem::forget(db);
+    } else {
+        db.drop_pg().await;
     }
 }

@@ -1,7 +1,8 @@
 //! Intake rate through the JSON API (issue 4, CASE-1, BENCHMARKS.md).
 //!
 //! The real application on a random port with its own database (SQLite or PostgreSQL, per
-//! `TONGDAI_TEST_BACKEND`, as `tests/common`), the demo organisation, and an API token of the
+//! `TONGDAI_TEST_BACKEND`, as `tests/common`; on PostgreSQL a `tongdai_bench_…` database dropped
+//! afterwards), the demo organisation, and an API token of the
 //! demo operator `tongdai1`. `CONCURRENCY` clients (one reqwest pool, keep-alive) post `INTAKE`
 //! valid cases to `POST /api/v1/cases`, then the same number of citizens' submissions to the
 //! public `POST /api/v1/public/cases`, whose spam limits (`[cases] public_per_hour`,
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant as Wall};
 use tongdai_domain::time::Clock;
 use tongdai_store::clock::SystemClock;
 use tongdai_store::testing::TestDb;
-use tongdai_store::{Backend, accounts, demo};
+use tongdai_store::{Backend, Store, accounts, demo};
 use tongdai_web::{AppState, WebSettings};
 
 const PASSWORD: &str = "Mật khẩu thử nghiệm 2026";
@@ -42,6 +43,66 @@ const CONTENTS: &[&str] = &[
     "Hồ sơ đăng ký hộ kinh doanh của tôi nộp tại bộ phận một cửa đã quá ngày hẹn mà chưa nhận được kết quả.",
     "Rác thải sinh hoạt tại ấp Hòa Long không được thu gom đúng lịch, bốc mùi hôi ảnh hưởng các hộ xung quanh.",
 ];
+
+/// The database of the run, fresh and migrated, on the backend the tests use: SQLite through
+/// `TestDb`; on PostgreSQL a database of its own on `TONGDAI_TEST_PG_URL` named `tongdai_bench_…`
+/// (not `tongdai_t_…`, which a clean-up of stale test databases on the shared server may drop in
+/// the middle of a long run), dropped at the end.
+struct BenchDb {
+    store: Store,
+    pg: Option<(String, String)>,
+    _sqlite: Option<TestDb>,
+}
+
+impl BenchDb {
+    async fn new() -> BenchDb {
+        if tongdai_store::testing::backend() == Backend::Sqlite {
+            let db = TestDb::new().await;
+            return BenchDb {
+                store: db.store.clone(),
+                pg: None,
+                _sqlite: Some(db),
+            };
+        }
+        sqlx::any::install_default_drivers();
+        let admin = std::env::var("TONGDAI_TEST_PG_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let name = format!("tongdai_bench_{}_{nanos}", std::process::id());
+        let mut c = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut c)
+            .await
+            .expect("create the bench database");
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let url = format!("{base}/{name}");
+        let store = Store::connect(&url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        BenchDb {
+            store,
+            pg: Some((admin, name)),
+            _sqlite: None,
+        }
+    }
+
+    async fn drop_pg(self) {
+        if let Some((admin, name)) = &self.pg {
+            self.store.close().await;
+            if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(admin).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut c)
+                .await;
+            }
+        }
+    }
+}
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -174,7 +235,7 @@ async fn main() {
     let warmup = (count / 20).clamp(1, 500);
 
     // The application as `tests/common` spawns it, with the public spam limits raised.
-    let db = TestDb::new().await;
+    let db = BenchDb::new().await;
     let backend = match db.store.backend() {
         Backend::Sqlite => "SQLite",
         Backend::Postgres => "PostgreSQL",
@@ -290,5 +351,5 @@ async fn main() {
     println!("cases in the database: {total}");
     let _ = stop.send(());
     let _ = server.await;
-    drop(db);
+    db.drop_pg().await;
 }
