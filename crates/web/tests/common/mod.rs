@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod chromium;
+
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use std::sync::Arc;
