@@ -310,7 +310,7 @@ impl BenchDb {
 struct TenantInfo {
     id: i64,
     commune: &'static str,
-    ctx: TenantContext,
+    ctx: Arc<TenantContext>,
     /// The agencies its cases go to, busiest first.
     agencies: Weighted<i64>,
 }
@@ -1235,30 +1235,10 @@ fn rows(m: Made, b: &mut Batch) {
     }
 }
 
-/// The VALUES list of a multi-row INSERT. SQLite gets anonymous `?` placeholders: it looks
-/// numbered `$N` ones up by name, in time proportional to their number, which makes a
-/// statement of thousands of them quadratic (the application's statements have a few).
+/// The VALUES list of a multi-row INSERT (anonymous `?` placeholders on SQLite, see
+/// `tongdai_store::bulk::placeholders`).
 fn values(sqlite: bool, ncols: usize, nrows: usize) -> String {
-    let mut s = String::with_capacity(nrows * ncols * 6);
-    for r in 0..nrows {
-        if r > 0 {
-            s.push(',');
-        }
-        s.push('(');
-        for k in 0..ncols {
-            if k > 0 {
-                s.push(',');
-            }
-            if sqlite {
-                s.push('?');
-            } else {
-                s.push('$');
-                s.push_str(&(r * ncols + k + 1).to_string());
-            }
-        }
-        s.push(')');
-    }
-    s
+    tongdai_store::bulk::placeholders(nrows, ncols, sqlite)
 }
 
 const CASE_COLUMNS: &str = "id, code, year, seq, tenant_id, state, kind, class, channel, caller_name, caller_name_folded, \
@@ -1521,6 +1501,20 @@ async fn set_counters(store: &Store, last_id: i64, seqs: &HashMap<u16, u32>) {
         .execute(&mut *tx)
         .await
         .expect("counter");
+    }
+    // On PostgreSQL the ids and codes come from sequences made on first use after these
+    // counters (`cases::allocate`): drop any made before the rows above were loaded.
+    if store.backend() == tongdai_store::Backend::Postgres {
+        let mut names = vec!["case_ids".to_owned()];
+        names.extend(seqs.keys().map(|y| format!("case_seq_{y}")));
+        for name in names {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP SEQUENCE IF EXISTS {name}"
+            )))
+            .execute(&mut *tx)
+            .await
+            .expect("drop sequence");
+        }
     }
     tx.commit().await.expect("commit");
 }

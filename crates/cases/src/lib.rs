@@ -28,7 +28,7 @@ use tongdai_domain::case::{
 };
 use tongdai_domain::time::Clock;
 use tongdai_store::files::{FileStore, FileType, StoredFile, UploadError};
-use tongdai_store::{Store, StoreError, Tx, cases, org};
+use tongdai_store::{Store, StoreError, cases, org};
 
 /// What can go wrong when changing a case.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +120,8 @@ pub struct CaseService {
     pub live: Arc<Notify>,
     /// Names of injected crash points, for tests that kill the process between steps.
     pub failpoints: Arc<Vec<String>>,
+    /// Tenants' decision contexts with the stamp they were read at (`org::context_stamp`).
+    contexts: Arc<std::sync::Mutex<ContextCache>>,
 }
 
 impl std::fmt::Debug for CaseService {
@@ -130,12 +132,26 @@ impl std::fmt::Debug for CaseService {
     }
 }
 
+/// Tenants' decision contexts by tenant id, with the `org::context_stamp` each was read at.
+type ContextCache = std::collections::HashMap<i64, ((i64, i64), Arc<TenantContext>)>;
+
 /// What a tenant's cases are decided with.
 #[derive(Debug)]
 pub struct TenantContext {
     pub calendar: WorkingCalendar,
     pub policy: CasePolicy,
     pub tenant_path: Vec<i64>,
+}
+
+/// What [`CaseService::decide_for_system`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SystemBatch {
+    /// Cases changed.
+    pub applied: usize,
+    /// Commands refused by the domain (not due, already done) or of cases that are gone.
+    pub not_applicable: usize,
+    /// The codes of the cases changed.
+    pub cases: Vec<case::CaseCode>,
 }
 
 /// The result of an intake.
@@ -160,6 +176,7 @@ impl CaseService {
             settings: Arc::new(settings),
             live: Arc::new(Notify::new()),
             failpoints: Arc::new(Vec::new()),
+            contexts: Arc::default(),
         }
     }
 
@@ -171,8 +188,32 @@ impl CaseService {
         }
     }
 
-    /// The calendar, policy and tenant path a tenant's cases are decided with.
+    /// The calendar, policy and tenant path a tenant's cases are decided with: from the cache
+    /// while no tenant or calendar changed (one query to check), else read again.
     pub async fn tenant_context(
+        &self,
+        c: &mut tongdai_store::AnyConnection,
+        tenant_id: i64,
+    ) -> Result<Arc<TenantContext>, CaseError> {
+        let stamp = org::context_stamp(c).await?;
+        if let Some(hit) = self
+            .contexts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&tenant_id)
+            .filter(|(s, _)| *s == stamp)
+        {
+            return Ok(hit.1.clone());
+        }
+        let fresh = Arc::new(self.read_tenant_context(c, tenant_id).await?);
+        self.contexts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(tenant_id, (stamp, fresh.clone()));
+        Ok(fresh)
+    }
+
+    async fn read_tenant_context(
         &self,
         c: &mut tongdai_store::AnyConnection,
         tenant_id: i64,
@@ -268,11 +309,13 @@ impl CaseService {
             &ctx,
         )?;
         cases::insert(&mut tx, &outcome.case, &outcome.deadlines, &origin.ip, now).await?;
-        cases::append_events(&mut tx, id, &outcome.events).await?;
         for f in &stored {
             cases::add_attachment(&mut tx, id, f, actor.account_id(), now).await?;
         }
-        let notified = self.apply_effects(&mut tx, &outcome, &tc, now).await?;
+        let mut effects = audience::Effects::default();
+        self.gather_effects(&mut tx, &mut effects, &outcome, &tc, now, false)
+            .await?;
+        let notified = effects.write(&mut tx, now).await?;
         tx.commit().await?;
         if notified {
             self.live.notify_waiters();
@@ -299,6 +342,7 @@ impl CaseService {
             ip,
             phone.as_deref(),
             now - chrono::Duration::hours(1),
+            self.settings.public_per_hour,
         )
         .await?;
         let day = cases::recent_count(
@@ -306,6 +350,7 @@ impl CaseService {
             ip,
             phone.as_deref(),
             now - chrono::Duration::days(1),
+            self.settings.public_per_day,
         )
         .await?;
         if hour >= self.settings.public_per_hour || day >= self.settings.public_per_day {
@@ -395,15 +440,13 @@ impl CaseService {
         let outcome = case::decide(&case, actor, command, &ctx)?;
         let new_version =
             cases::update(&mut tx, &outcome.case, &outcome.deadlines, version, now).await?;
-        cases::append_events(&mut tx, case_id, &outcome.events).await?;
-        for linked in &outcome.linked_events {
-            cases::append_events(&mut tx, linked.case_id, std::slice::from_ref(&linked.event))
-                .await?;
-        }
         for f in files {
             cases::add_attachment(&mut tx, case_id, f, actor.account_id(), now).await?;
         }
-        let notified = self.apply_effects(&mut tx, &outcome, &tc, now).await?;
+        let mut effects = audience::Effects::default();
+        self.gather_effects(&mut tx, &mut effects, &outcome, &tc, now, true)
+            .await?;
+        let notified = effects.write(&mut tx, now).await?;
         tx.commit().await?;
         if notified {
             self.live.notify_waiters();
@@ -411,35 +454,136 @@ impl CaseService {
         Ok((outcome.case, new_version))
     }
 
-    /// Notifications and deadline jobs of an outcome, in the caller's transaction. Returns
-    /// whether any in-app notification was written.
-    async fn apply_effects(
+    /// Gather what an outcome writes besides the case: its history (and the linked cases'),
+    /// notifications and deadline jobs.
+    async fn gather_effects(
         &self,
-        tx: &mut Tx,
+        c: &mut tongdai_store::AnyConnection,
+        effects: &mut audience::Effects,
         outcome: &Outcome,
         tc: &TenantContext,
         now: Instant,
-    ) -> Result<bool, CaseError> {
-        let mut notified = false;
-        let event_marker = outcome
+        linked: bool,
+    ) -> Result<(), CaseError> {
+        let id = outcome.case.id;
+        effects
+            .events
+            .extend(outcome.events.iter().map(|e| (id, e.clone())));
+        if linked {
+            effects.events.extend(
+                outcome
+                    .linked_events
+                    .iter()
+                    .map(|l| (l.case_id, l.event.clone())),
+            );
+        }
+        let marker = outcome
             .events
             .last()
             .map(|e| tongdai_store::micros(e.at))
             .unwrap_or_else(|| tongdai_store::micros(now));
         for n in &outcome.notifications {
-            notified |=
-                audience::deliver(tx, &self.settings, &outcome.case, n, event_marker, now).await?;
+            effects
+                .notify(c, &self.settings, &outcome.case, n, marker)
+                .await?;
         }
-        jobs::schedule(
-            tx,
+        effects.jobs.extend(jobs::deadline_jobs(
             &outcome.case,
             &outcome.deadlines,
             &tc.calendar,
             &tc.policy,
-            now,
-        )
-        .await?;
-        Ok(notified)
+        ));
+        Ok(())
+    }
+
+    /// Apply the system's own commands (the deadline jobs: escalate, head deadline breached,
+    /// close after the reopening window) to many cases in one transaction: the cases read in
+    /// one query, each tenant's context and each audience read once, every decision taken by
+    /// the domain as in [`CaseService::decide`], and everything written in multi-row
+    /// statements.
+    ///
+    /// A command the domain refuses (the deadline moved, the case moved on, a rerun after a
+    /// crash) changes nothing and is not an error. If another writer changed one of the cases
+    /// meanwhile, nothing is written and a conflict is returned: the caller then decides the
+    /// cases one by one.
+    pub async fn decide_for_system(
+        &self,
+        items: &[(i64, Command)],
+    ) -> Result<SystemBatch, CaseError> {
+        let now = self.clock.now();
+        // Read and decide on a plain connection, outside the write transaction, so that another
+        // batch can be written meanwhile (SQLite has one writer); the versions read guard the
+        // write below.
+        let mut c = self.store.conn().await?;
+        let ids: Vec<i64> = items.iter().map(|(id, _)| *id).collect();
+        let found = cases::get_many(&mut c, &ids).await?;
+        let mut by_id: std::collections::HashMap<i64, (Case, i64)> =
+            found.into_iter().map(|(c, v)| (c.id, (c, v))).collect();
+        let mut contexts: std::collections::HashMap<i64, Arc<TenantContext>> =
+            std::collections::HashMap::new();
+        let mut decided: Vec<(Outcome, i64, bool)> = Vec::new();
+        let mut report = SystemBatch::default();
+        for (id, command) in items {
+            let Some((case, version)) = by_id.remove(id) else {
+                report.not_applicable += 1;
+                continue;
+            };
+            if let std::collections::hash_map::Entry::Vacant(e) = contexts.entry(case.tenant_id) {
+                e.insert(self.tenant_context(&mut c, case.tenant_id).await?);
+            }
+            let tc = &contexts[&case.tenant_id];
+            let ctx = Context {
+                now,
+                calendar: &tc.calendar,
+                policy: &tc.policy,
+                tenant_path: &tc.tenant_path,
+            };
+            match case::decide(&case, &Actor::System, command, &ctx) {
+                Ok(outcome) => {
+                    let agencies_changed = outcome.case.lead_agency_id != case.lead_agency_id
+                        || outcome.case.other_agency_ids != case.other_agency_ids;
+                    decided.push((outcome, version, agencies_changed));
+                }
+                Err(r) => {
+                    tracing::debug!(case = %case.code, reason = %r, "system command not applicable");
+                    report.not_applicable += 1;
+                }
+            }
+        }
+        let writes: Vec<cases::CaseWrite<'_>> = decided
+            .iter()
+            .map(|(o, version, agencies_changed)| cases::CaseWrite {
+                case: &o.case,
+                deadlines: &o.deadlines,
+                version: *version,
+                agencies_changed: *agencies_changed,
+            })
+            .collect();
+        let mut effects = audience::Effects::default();
+        for (outcome, _, _) in &decided {
+            let tc = &contexts[&outcome.case.tenant_id];
+            self.gather_effects(&mut c, &mut effects, outcome, tc, now, true)
+                .await?;
+        }
+        drop(c);
+        let mut tx = self.store.begin().await?;
+        let updated = cases::update_many(&mut tx, &writes, now).await?;
+        if updated.len() != writes.len() {
+            return Err(StoreError::Conflict(format!(
+                "{} of {} cases changed meanwhile",
+                writes.len() - updated.len(),
+                writes.len()
+            ))
+            .into());
+        }
+        let notified = effects.write(&mut tx, now).await?;
+        tx.commit().await?;
+        if notified {
+            self.live.notify_waiters();
+        }
+        report.applied = decided.len();
+        report.cases = decided.into_iter().map(|(o, _, _)| o.case.code).collect();
+        Ok(report)
     }
 
     /// A case and its version.

@@ -589,3 +589,45 @@ async fn the_daily_summary_runs_late_but_once_case_13() {
         1
     );
 }
+
+/// CASE-4 / ADM-5: the tenant's policy is data; the case service caches each tenant's context
+/// (calendar, policy, tenant path) but a change to a tenant is seen by the very next intake.
+#[tokio::test]
+async fn a_changed_tenant_policy_applies_at_once() {
+    let w = world().await;
+    let province = {
+        let mut c = w.db.store.conn().await.unwrap();
+        org::tenant_by_code(&mut c, "tinh-an-giang")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let operator = actor(&w, "tongdai1").await;
+    let origin = Origin::default();
+    let short = "Đường ấp An Hòa bị ngập sau mưa, xe máy không qua được.";
+    w.service
+        .intake(&operator, province, intake(short), &[], &origin)
+        .await
+        .expect("accepted under the default policy");
+    // The province now asks for at least 200 characters of content.
+    let mut policy = tongdai_domain::case::CasePolicy::default();
+    policy.intake.content_min_chars = 200;
+    {
+        let mut c = w.db.store.conn().await.unwrap();
+        let mut settings = org::tenant(&mut c, province).await.unwrap().settings;
+        settings["cases"] = serde_json::to_value(&policy).unwrap();
+        org::set_tenant_settings(&mut c, province, &settings, w.clock.now())
+            .await
+            .unwrap();
+    }
+    let refused = w
+        .service
+        .intake(&operator, province, intake(short), &[], &origin)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, tongdai_cases::CaseError::Intake(_)),
+        "the new minimum applies: {refused:?}"
+    );
+}

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 use tongdai_domain::Instant;
 use tongdai_domain::time::Clock;
-use tongdai_store::jobs::{self, Job, JobStatus, NewJob};
+use tongdai_store::jobs::{self, Job, JobStatus, Kinds, NewJob};
 use tongdai_store::{Store, StoreError};
 
 /// Why a job failed.
@@ -59,6 +59,34 @@ where
     }
 }
 
+/// The outcome of each job of a batch, in the order of the jobs.
+pub type BatchOutcome = Vec<Result<(), JobError>>;
+
+/// A handler of many jobs of one kind at once (the deadline jobs: a few hundred cases decided
+/// and written in one transaction). The runner marks the jobs that succeeded done in one
+/// statement and retries the others.
+pub trait BatchHandler: Send + Sync {
+    /// Run the jobs; must be idempotent (they may run again after a crash). Returns one
+    /// outcome per job, in order.
+    fn run<'a>(&'a self, jobs: &'a [Job], ctx: &'a JobContext) -> BoxFuture<'a, BatchOutcome>;
+}
+
+impl<F, Fut> BatchHandler for F
+where
+    F: Fn(Vec<Job>, JobContext) -> Fut + Send + Sync,
+    Fut: Future<Output = BatchOutcome> + Send + 'static,
+{
+    fn run<'a>(&'a self, jobs: &'a [Job], ctx: &'a JobContext) -> BoxFuture<'a, BatchOutcome> {
+        Box::pin(self(jobs.to_vec(), ctx.clone()))
+    }
+}
+
+#[derive(Clone)]
+enum Handler {
+    One(Arc<dyn JobHandler>),
+    Many(Arc<dyn BatchHandler>),
+}
+
 /// What one pass of the runner did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassReport {
@@ -72,12 +100,18 @@ pub struct PassReport {
 pub struct Runner {
     store: Store,
     clock: Arc<dyn Clock>,
-    handlers: Arc<HashMap<String, Arc<dyn JobHandler>>>,
+    handlers: Arc<HashMap<String, Handler>>,
     worker: String,
     /// How long a claimed job stays reserved for this worker.
     pub lease: chrono::Duration,
-    /// Jobs claimed at once.
+    /// Jobs claimed at once (of kinds run one by one).
     pub batch: i64,
+    /// Jobs of a batch kind claimed and run together.
+    pub batch_size: i64,
+    /// Workers claiming and running side by side: one decides a batch of deadlines while the
+    /// other writes its own (SQLite has one writer; on PostgreSQL they claim with
+    /// `SKIP LOCKED`).
+    pub workers: usize,
 }
 
 impl std::fmt::Debug for Runner {
@@ -105,12 +139,20 @@ impl Runner {
             worker: worker.into(),
             lease: chrono::Duration::seconds(120),
             batch: 50,
+            batch_size: 500,
+            workers: 2,
         }
     }
 
     /// Register the handler of a kind.
     pub fn handle(mut self, kind: &str, handler: impl JobHandler + 'static) -> Runner {
-        Arc::make_mut(&mut self.handlers).insert(kind.to_owned(), Arc::new(handler));
+        Arc::make_mut(&mut self.handlers).insert(kind.to_owned(), Handler::One(Arc::new(handler)));
+        self
+    }
+
+    /// Register the handler of a kind whose due jobs are run together.
+    pub fn handle_batch(mut self, kind: &str, handler: impl BatchHandler + 'static) -> Runner {
+        Arc::make_mut(&mut self.handlers).insert(kind.to_owned(), Handler::Many(Arc::new(handler)));
         self
     }
 
@@ -127,8 +169,43 @@ impl Runner {
         jobs::enqueue(&mut c, &job, self.clock.now()).await
     }
 
-    /// Claim and run every job due now, until none is left. Returns what happened.
+    /// Claim and run every job due now, until none is left, with [`Runner::workers`] workers
+    /// side by side. Returns what happened.
     pub async fn run_pending(&self) -> Result<PassReport, StoreError> {
+        if self.workers <= 1 {
+            return self.drain().await;
+        }
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..self.workers {
+            let mut r = self.clone();
+            r.worker = format!("{}/{i}", self.worker);
+            set.spawn(async move { r.drain().await });
+        }
+        let mut total = PassReport::default();
+        let mut first_error = None;
+        while let Some(joined) = set.join_next().await {
+            match joined {
+                Ok(Ok(r)) => {
+                    total.done += r.done;
+                    total.retried += r.retried;
+                    total.failed += r.failed;
+                }
+                Ok(Err(e)) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(StoreError::Invalid(format!("job worker: {e}")));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(total),
+        }
+    }
+
+    /// One worker: passes until one finds nothing due.
+    async fn drain(&self) -> Result<PassReport, StoreError> {
         let mut total = PassReport::default();
         loop {
             let pass = self.pass().await?;
@@ -141,63 +218,134 @@ impl Runner {
         }
     }
 
-    /// One batch.
+    /// One batch: the due jobs claimed, those of batch kinds run together per kind, the others
+    /// one by one.
     async fn pass(&self) -> Result<PassReport, StoreError> {
         let now = self.clock.now();
+        let batch_kinds: Vec<String> = self
+            .handlers
+            .iter()
+            .filter(|(_, h)| matches!(h, Handler::Many(_)))
+            .map(|(k, _)| k.clone())
+            .collect();
         let claimed = {
             let mut tx = self.store.begin().await?;
-            let claimed = jobs::claim(&mut tx, &self.worker, now, self.lease, self.batch).await?;
+            let mut claimed = jobs::claim_kinds(
+                &mut tx,
+                &self.worker,
+                now,
+                self.lease,
+                self.batch_size,
+                Kinds::Only(&batch_kinds),
+            )
+            .await?;
+            claimed.extend(
+                jobs::claim_kinds(
+                    &mut tx,
+                    &self.worker,
+                    now,
+                    self.lease,
+                    self.batch,
+                    Kinds::Except(&batch_kinds),
+                )
+                .await?,
+            );
             tx.commit().await?;
             claimed
         };
         let mut report = PassReport::default();
+        let mut batches: Vec<(Arc<dyn BatchHandler>, Vec<Job>)> = Vec::new();
+        let mut single = Vec::new();
         for job in claimed {
-            let ctx = JobContext {
-                store: self.store.clone(),
-                now: self.clock.now(),
-                worker: self.worker.clone(),
-            };
+            match self.handlers.get(&job.kind) {
+                Some(Handler::Many(h)) => {
+                    match batches
+                        .iter_mut()
+                        .find(|(_, jobs)| jobs[0].kind == job.kind)
+                    {
+                        Some((_, jobs)) => jobs.push(job),
+                        None => batches.push((h.clone(), vec![job])),
+                    }
+                }
+                _ => single.push(job),
+            }
+        }
+        for (handler, jobs) in batches {
+            let ctx = self.context();
+            let mut outcomes = handler.run(&jobs, &ctx).await.into_iter();
+            let mut done = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                match outcomes.next().unwrap_or_else(|| {
+                    Err(JobError::Retry("the batch handler gave no outcome".into()))
+                }) {
+                    Ok(()) => done.push(job.id),
+                    Err(e) => self.record_failure(job, &e, &mut report).await?,
+                }
+            }
+            let mut c = self.store.conn().await?;
+            jobs::complete_many(&mut c, &done, &self.worker, self.clock.now()).await?;
+            report.done += done.len();
+        }
+        for job in single {
+            let ctx = self.context();
             let outcome = match self.handlers.get(&job.kind) {
-                Some(h) => h.run(&job, &ctx).await,
-                None => Err(JobError::Fatal(format!(
+                Some(Handler::One(h)) => h.run(&job, &ctx).await,
+                _ => Err(JobError::Fatal(format!(
                     "no handler for job kind `{}`",
                     job.kind
                 ))),
             };
-            let mut c = self.store.conn().await?;
             match outcome {
                 Ok(()) => {
+                    let mut c = self.store.conn().await?;
                     jobs::complete(&mut c, job.id, &self.worker, self.clock.now()).await?;
                     report.done += 1;
                 }
-                Err(e) => {
-                    let now = self.clock.now();
-                    let (retry_at, job) = match &e {
-                        JobError::Fatal(_) => (
-                            now,
-                            Job {
-                                max_attempts: job.attempts,
-                                ..job
-                            },
-                        ),
-                        _ => (now + backoff(job.attempts), job),
-                    };
-                    match jobs::fail(&mut c, &job, &self.worker, &e.to_string(), retry_at, now)
-                        .await?
-                    {
-                        JobStatus::Failed => {
-                            tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
-                            report.failed += 1;
-                        }
-                        _ => {
-                            tracing::warn!(job = job.id, kind = %job.kind, error = %e, attempt = job.attempts, "job failed; will retry");
-                            report.retried += 1;
-                        }
-                    }
-                }
+                Err(e) => self.record_failure(job, &e, &mut report).await?,
             }
         }
         Ok(report)
+    }
+
+    fn context(&self) -> JobContext {
+        JobContext {
+            store: self.store.clone(),
+            now: self.clock.now(),
+            worker: self.worker.clone(),
+        }
+    }
+
+    /// A failed job: retried after a back-off, or failed for good (fatal errors, or attempts
+    /// used up).
+    async fn record_failure(
+        &self,
+        job: Job,
+        e: &JobError,
+        report: &mut PassReport,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let (retry_at, job) = match e {
+            JobError::Fatal(_) => (
+                now,
+                Job {
+                    max_attempts: job.attempts,
+                    ..job
+                },
+            ),
+            _ => (now + backoff(job.attempts), job),
+        };
+        let mut c = self.store.conn().await?;
+        match jobs::fail(&mut c, &job, &self.worker, &e.to_string(), retry_at, now).await? {
+            JobStatus::Failed => {
+                tracing::error!(job = job.id, kind = %job.kind, error = %e, "job failed for good");
+                report.failed += 1;
+            }
+            _ => {
+                tracing::warn!(job = job.id, kind = %job.kind, error = %e, attempt = job.attempts, "job failed; will retry");
+                report.retried += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Run forever: a pass, then sleep until the next due job (at most `poll`), until

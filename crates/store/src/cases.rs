@@ -3,6 +3,7 @@
 //! daily summaries. Every change goes through `tongdai_domain::case::{receive, decide}`; this
 //! module only persists the outcome (see crate `tongdai-cases` for the orchestration).
 
+use crate::bulk::Value;
 use crate::error::Result;
 use crate::{StoreError, flag, instant, micros};
 use sqlx::AnyConnection;
@@ -11,9 +12,38 @@ use tongdai_domain::case::{Case, CaseCode, CaseKind, CaseState, Deadlines, Event
 
 /// Allocate the identity of a new case: an id and a code whose sequence is unique per year
 /// across all code prefixes (so the digits alone identify a case on the phone keypad).
+///
+/// On SQLite (one writer at a time) both come from gap-free rows of `counters`. On PostgreSQL
+/// they come from sequences (`case_ids`, `case_seq_<year>`, made on first use to continue
+/// after the counters and the cases already there): a counter row would be locked from the
+/// intake's first statement to its commit and serialise every intake behind it (618 intakes/s
+/// measured that way, BENCHMARKS.md). The price: an intake that fails after this point leaves
+/// a gap in the numbers; numbers are still unique and increasing.
 pub async fn allocate(c: &mut AnyConnection, kind: CaseKind, year: i32) -> Result<(i64, CaseCode)> {
-    let id = crate::counters::next(c, "cases.id").await?;
-    let seq = crate::counters::next(c, &format!("cases.seq.{year}")).await?;
+    let (id, seq) = if c.backend_name() == "PostgreSQL" {
+        let id = next_in_sequence(
+            c,
+            "case_ids",
+            "SELECT GREATEST(COALESCE((SELECT MAX(id) FROM cases), 0), \
+             COALESCE((SELECT value FROM counters WHERE name = 'cases.id'), 0))",
+        )
+        .await?;
+        let seq = next_in_sequence(
+            c,
+            &format!("case_seq_{year}"),
+            &format!(
+                "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM cases WHERE year = {year}), 0), \
+                 COALESCE((SELECT value FROM counters WHERE name = 'cases.seq.{year}'), 0))"
+            ),
+        )
+        .await?;
+        (id, seq)
+    } else {
+        (
+            crate::counters::next(c, "cases.id").await?,
+            crate::counters::next(c, &format!("cases.seq.{year}")).await?,
+        )
+    };
     let code = CaseCode::for_kind(
         kind,
         u16::try_from(year).unwrap_or(0),
@@ -21,6 +51,48 @@ pub async fn allocate(c: &mut AnyConnection, kind: CaseKind, year: i32) -> Resul
     )
     .map_err(|e| StoreError::Invalid(e.to_string()))?;
     Ok((id, code))
+}
+
+/// The next value of a PostgreSQL sequence, made on first use to start after `floor_sql`'s
+/// value. Two intakes making it at once queue on an advisory lock instead of one failing.
+async fn next_in_sequence(c: &mut AnyConnection, name: &str, floor_sql: &str) -> Result<i64> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    {
+        return Err(StoreError::Invalid(format!("sequence name `{name}`")));
+    }
+    // One round trip when the sequence exists (the cast to `regclass` runs only then).
+    let next: Option<i64> = sqlx::query_scalar(
+        "SELECT CASE WHEN to_regclass($1) IS NULL THEN NULL \
+         ELSE nextval(CAST(CAST($1 AS TEXT) AS regclass)) END",
+    )
+    .bind(name)
+    .fetch_one(&mut *c)
+    .await?;
+    if let Some(next) = next {
+        return Ok(next);
+    }
+    sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS locked")
+        .bind(name)
+        .execute(&mut *c)
+        .await?;
+    let floor: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(floor_sql.to_owned()))
+        .fetch_one(&mut *c)
+        .await?;
+    let create = format!(
+        "CREATE SEQUENCE IF NOT EXISTS {name} START WITH {}",
+        floor + 1
+    );
+    sqlx::query(sqlx::AssertSqlSafe(create))
+        .execute(&mut *c)
+        .await?;
+    Ok(
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT nextval('{name}')")))
+            .fetch_one(&mut *c)
+            .await?,
+    )
 }
 
 fn doc(case: &Case) -> Result<String> {
@@ -108,53 +180,100 @@ pub async fn update(
     version: i64,
     now: Instant,
 ) -> Result<i64> {
-    let n = sqlx::query(
-        "UPDATE cases SET state = $1, kind = $2, class = $3, channel = $4, caller_name = $5, caller_name_folded = $6, \
-         caller_phone = $7, caller_address = $8, admin_unit_id = $9, content_folded = $10, field_id = $11, category_id = $12, \
-         lead_agency_id = $13, pressing = $14, complex = $15, confidential = $16, due_at = $17, hard_due_at = $18, \
-         statutory_due_at = $19, answered_at = $20, closed_at = $21, published_at = $22, rating = $23, merged_into = $24, \
-         doc = $25, version = version + 1, updated_at = $26, public_text_folded = $29 WHERE id = $27 AND version = $28",
-    )
-    .bind(case.state.code())
-    .bind(case.kind.code())
-    .bind(case.class.map(|k| k.code()))
-    .bind(case.channel.code())
-    .bind(&case.caller.name)
-    .bind(crate::fold(&case.caller.name))
-    .bind(case.caller.phone.canonical())
-    .bind(&case.caller.address)
-    .bind(case.caller.admin_unit_id)
-    .bind(excerpt_folded(case))
-    .bind(case.field_id)
-    .bind(case.category_id)
-    .bind(case.lead_agency_id)
-    .bind(flag(case.pressing))
-    .bind(flag(case.complex))
-    .bind(flag(case.confidential))
-    .bind(d.due_at.map(micros))
-    .bind(d.hard_due_at.map(micros))
-    .bind(d.statutory_due_at.map(micros))
-    .bind(case.answered_at.map(micros))
-    .bind(case.closed_at.map(micros))
-    .bind(case.publication.as_ref().map(|p| micros(p.at)))
-    .bind(case.rating.as_ref().map(|r| i64::from(r.stars)))
-    .bind(merged_into(case))
-    .bind(doc(case)?)
-    .bind(micros(now))
-    .bind(case.id)
-    .bind(version)
-    .bind(public_folded(case))
-    .execute(&mut *c)
-    .await?
-    .rows_affected();
-    if n == 0 {
+    let write = CaseWrite {
+        case,
+        deadlines: d,
+        version,
+        agencies_changed: true,
+    };
+    let updated = update_many(c, std::slice::from_ref(&write), now).await?;
+    if updated.is_empty() {
         return Err(StoreError::Conflict(format!(
             "hồ sơ {} vừa được người khác cập nhật; hãy tải lại",
             case.code
         )));
     }
-    set_agencies(c, case).await?;
     Ok(version + 1)
+}
+
+/// A changed case to store.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseWrite<'a> {
+    pub case: &'a Case,
+    pub deadlines: &'a Deadlines,
+    /// The version the case was read at.
+    pub version: i64,
+    /// Whether its agencies (lead or others) may have changed.
+    pub agencies_changed: bool,
+}
+
+/// Store changed cases in multi-row statements. Returns the ids of the cases stored; a case
+/// changed by someone else since its version is left alone (the caller decides what a
+/// conflict means).
+pub async fn update_many(
+    c: &mut AnyConnection,
+    writes: &[CaseWrite<'_>],
+    now: Instant,
+) -> Result<Vec<i64>> {
+    let mut rows = Vec::with_capacity(writes.len());
+    for w in writes {
+        let (case, d) = (w.case, w.deadlines);
+        rows.push(vec![
+            Value::from(case.id),
+            w.version.into(),
+            case.state.code().into(),
+            case.kind.code().into(),
+            case.class.map(|k| k.code()).into(),
+            case.channel.code().into(),
+            case.caller.name.as_str().into(),
+            crate::fold(&case.caller.name).into(),
+            case.caller.phone.canonical().into(),
+            case.caller.address.as_str().into(),
+            case.caller.admin_unit_id.into(),
+            excerpt_folded(case).into(),
+            case.field_id.into(),
+            case.category_id.into(),
+            case.lead_agency_id.into(),
+            flag(case.pressing).into(),
+            flag(case.complex).into(),
+            flag(case.confidential).into(),
+            d.due_at.map(micros).into(),
+            d.hard_due_at.map(micros).into(),
+            d.statutory_due_at.map(micros).into(),
+            case.answered_at.map(micros).into(),
+            case.closed_at.map(micros).into(),
+            case.publication.as_ref().map(|p| micros(p.at)).into(),
+            case.rating.as_ref().map(|r| i64::from(r.stars)).into(),
+            merged_into(case).into(),
+            doc(case)?.into(),
+            micros(now).into(),
+            public_folded(case).into(),
+        ]);
+    }
+    // `v.columnN` are the values above in order (column1 = id, column2 = version, …).
+    let updated: Vec<(i64,)> = crate::bulk::update_from_values(
+        c,
+        "cases",
+        "state = v.column3, kind = v.column4, class = v.column5, channel = v.column6, caller_name = v.column7, \
+         caller_name_folded = v.column8, caller_phone = v.column9, caller_address = v.column10, admin_unit_id = v.column11, \
+         content_folded = v.column12, field_id = v.column13, category_id = v.column14, lead_agency_id = v.column15, \
+         pressing = v.column16, complex = v.column17, confidential = v.column18, due_at = v.column19, hard_due_at = v.column20, \
+         statutory_due_at = v.column21, answered_at = v.column22, closed_at = v.column23, published_at = v.column24, \
+         rating = v.column25, merged_into = v.column26, doc = v.column27, version = cases.version + 1, \
+         updated_at = v.column28, public_text_folded = v.column29",
+        &rows,
+        "cases.id = v.column1 AND cases.version = v.column2",
+        "cases.id",
+    )
+    .await?;
+    let updated: Vec<i64> = updated.into_iter().map(|(id,)| id).collect();
+    for w in writes
+        .iter()
+        .filter(|w| w.agencies_changed && updated.contains(&w.case.id))
+    {
+        set_agencies(c, w.case).await?;
+    }
+    Ok(updated)
 }
 
 async fn set_agencies(c: &mut AnyConnection, case: &Case) -> Result<()> {
@@ -192,25 +311,35 @@ async fn set_agencies(c: &mut AnyConnection, case: &Case) -> Result<()> {
 
 /// Append history lines.
 pub async fn append_events(c: &mut AnyConnection, case_id: i64, events: &[Event]) -> Result<()> {
-    for e in events {
+    let all: Vec<(i64, &Event)> = events.iter().map(|e| (case_id, e)).collect();
+    append_events_many(c, &all).await
+}
+
+/// Append history lines of many cases in multi-row statements, in the order given.
+pub async fn append_events_many(c: &mut AnyConnection, events: &[(i64, &Event)]) -> Result<()> {
+    let mut rows = Vec::with_capacity(events.len());
+    for (case_id, e) in events {
         let detail =
             serde_json::to_string(&e.detail).map_err(|x| StoreError::Invalid(x.to_string()))?;
-        sqlx::query(
-            "INSERT INTO case_events (case_id, at, actor_kind, actor_id, actor_name, from_state, to_state, kind, detail) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(case_id)
-        .bind(micros(e.at))
-        .bind(e.actor.kind.code())
-        .bind(e.actor.account_id)
-        .bind(e.actor.name.clone().unwrap_or_default())
-        .bind(e.from_state.map(|s| s.code()))
-        .bind(e.to_state.code())
-        .bind(e.code())
-        .bind(&detail)
-        .execute(&mut *c)
-        .await?;
+        rows.push(vec![
+            Value::from(*case_id),
+            micros(e.at).into(),
+            e.actor.kind.code().into(),
+            e.actor.account_id.into(),
+            e.actor.name.clone().unwrap_or_default().into(),
+            e.from_state.map(|s| s.code()).into(),
+            e.to_state.code().into(),
+            e.code().into(),
+            detail.into(),
+        ]);
     }
+    crate::bulk::execute(
+        c,
+        "INSERT INTO case_events (case_id, at, actor_kind, actor_id, actor_name, from_state, to_state, kind, detail)",
+        &rows,
+        "",
+    )
+    .await?;
     Ok(())
 }
 
@@ -418,75 +547,194 @@ fn id_list(ids: &[i64]) -> String {
     }
 }
 
+/// A value bound to a placeholder of a query built at run time.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+/// The `WHERE` clause of a filter and its bound values. Only the filters present appear in the
+/// SQL: optional filters written as `($n = 0 OR …)` defeat SQLite's planner (it cannot use an
+/// index for a condition that may be switched off), which made the logbook 10–50× slower on a
+/// million cases (BENCHMARKS.md).
+struct Where {
+    sql: String,
+    args: Vec<Arg>,
+}
+
+impl Where {
+    fn new() -> Self {
+        Self {
+            sql: String::new(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Bind a value and return its placeholder.
+    fn bind(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    fn and(&mut self, condition: &str) {
+        self.sql.push_str(if self.sql.is_empty() {
+            " WHERE "
+        } else {
+            " AND "
+        });
+        self.sql.push_str(condition);
+    }
+
+    /// `scan_by_arrival`: write the agencies' scope so that it cannot drive the query (`+c.id`,
+    /// which no index serves), and the database walks the cases newest first instead — see
+    /// [`list`].
+    fn of(f: &Filter, scan_by_arrival: bool) -> Self {
+        let mut w = Self::new();
+        // Ids and state codes are numbers and fixed codes, never user text: they are inlined;
+        // every user-supplied value is bound.
+        let agencies = (!f.scope.agencies.is_empty()).then(|| {
+            format!(
+                "{}c.id IN (SELECT case_id FROM case_agencies WHERE agency_id IN ({}))",
+                if scan_by_arrival { "+" } else { "" },
+                id_list(&f.scope.agencies)
+            )
+        });
+        match (&f.scope.tenants, agencies) {
+            (None, _) => {}
+            (Some(t), None) => w.and(&format!("c.tenant_id IN ({})", id_list(t))),
+            (Some(t), Some(a)) if t.is_empty() => w.and(&a),
+            (Some(t), Some(a)) => w.and(&format!("(c.tenant_id IN ({}) OR {a})", id_list(t))),
+        }
+        if !f.states.is_empty() {
+            let codes: Vec<String> = f.states.iter().map(|s| format!("'{}'", s.code())).collect();
+            w.and(&format!("c.state IN ({})", codes.join(",")));
+        }
+        if let Some(a) = f.agency_id {
+            w.and(&format!(
+                "c.id IN (SELECT case_id FROM case_agencies WHERE agency_id = {a})"
+            ));
+        }
+        if let Some(k) = f.kind {
+            let p = w.bind(Arg::Text(k.code().to_owned()));
+            w.and(&format!("c.kind = {p}"));
+        }
+        if let Some(ch) = f.channel.as_deref().filter(|s| !s.is_empty()) {
+            let p = w.bind(Arg::Text(ch.to_owned()));
+            w.and(&format!("c.channel = {p}"));
+        }
+        if let Some(field) = f.field_id {
+            let p = w.bind(Arg::Int(field));
+            w.and(&format!("c.field_id = {p}"));
+        }
+        if let Some(from) = f.from {
+            let p = w.bind(Arg::Int(micros(from)));
+            w.and(&format!("c.received_at >= {p}"));
+        }
+        if let Some(to) = f.to {
+            let p = w.bind(Arg::Int(micros(to)));
+            w.and(&format!("c.received_at < {p}"));
+        }
+        if let Some(phone) = f.phone.as_deref().filter(|s| !s.is_empty()) {
+            let p = w.bind(Arg::Text(phone.to_owned()));
+            w.and(&format!("c.caller_phone = {p}"));
+        }
+        if f.pressing {
+            w.and("c.pressing = 1");
+        }
+        if let Some(at) = f.overdue_at {
+            let p = w.bind(Arg::Int(micros(at)));
+            w.and(&format!(
+                "c.state IN ('assigned', 'acknowledged', 'escalated', 'reopened') \
+                 AND c.due_at IS NOT NULL AND c.due_at < {p} AND c.answered_at IS NULL"
+            ));
+        }
+        if let Some(text) = f.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let code = w.bind(Arg::Text(text.to_uppercase()));
+            let like = w.bind(Arg::Text(format!("%{}%", crate::fold(text))));
+            w.and(&format!(
+                "(c.code = {code} OR c.caller_name_folded LIKE {like} OR c.content_folded LIKE {like} \
+                 OR c.caller_phone LIKE {like})"
+            ));
+        }
+        if let Some((at, id)) = f.before {
+            let at = w.bind(Arg::Int(at));
+            let id = w.bind(Arg::Int(id));
+            w.and(&format!(
+                "(c.received_at < {at} OR (c.received_at = {at} AND c.id < {id}))"
+            ));
+        }
+        if let Some(by) = f.received_by {
+            let p = w.bind(Arg::Int(by));
+            w.and(&format!("c.received_by = {p}"));
+        }
+        w
+    }
+
+    fn apply<'q, O>(
+        self,
+        mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments> {
+        for a in self.args {
+            q = match a {
+                Arg::Int(v) => q.bind(v),
+                Arg::Text(v) => q.bind(v),
+            };
+        }
+        q
+    }
+}
+
+/// An officer's agency with at least this many cases is listed by walking all cases newest
+/// first; a smaller one by reading its cases and sorting them. Reading costs the agency's case
+/// count, walking costs about `page × all cases / agency's cases`: they meet near
+/// √(50 × 1,000,000) ≈ 7,000 (BENCHMARKS.md: 360 ms against 12 ms for the busiest agency's
+/// first page on a million cases).
+const WALK_FROM: i64 = 7_000;
+
+/// Whether a list is an officer's newest-first list of a busy agency (see [`WALK_FROM`]).
+async fn walk_by_arrival(c: &mut AnyConnection, f: &Filter) -> Result<bool> {
+    let officer_only = f.scope.tenants.as_ref().is_some_and(Vec::is_empty);
+    if !officer_only
+        || f.scope.agencies.is_empty()
+        || f.order_by_due
+        || f.from.is_some()
+        || f.to.is_some()
+        || f.agency_id.is_some()
+        || !f.states.is_empty()
+        || f.overdue_at.is_some()
+    {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM case_agencies WHERE agency_id IN ({}) LIMIT {WALK_FROM}) AS first_ones",
+        id_list(&f.scope.agencies)
+    );
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n >= WALK_FROM)
+}
+
 /// Cases matching a filter (the scope is always applied).
 pub async fn list(c: &mut AnyConnection, f: &Filter) -> Result<Vec<CaseRow>> {
-    // Ids and state codes are numbers and fixed codes, never user text: they are inlined; every
-    // user-supplied value is bound.
-    let mut sql = format!("SELECT {ROW_COLUMNS} FROM cases c WHERE 1 = 1");
-    let scope = match &f.scope.tenants {
-        None => "1 = 1".to_owned(),
-        Some(t) => format!("c.tenant_id IN ({})", id_list(t)),
-    };
-    let agencies = if f.scope.agencies.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " OR c.id IN (SELECT case_id FROM case_agencies WHERE agency_id IN ({}))",
-            id_list(&f.scope.agencies)
-        )
-    };
-    let scope = if f.scope.tenants.as_ref().is_some_and(Vec::is_empty) && !agencies.is_empty() {
-        format!("(1 = 0{agencies})")
-    } else {
-        format!("({scope}{agencies})")
-    };
-    sql.push_str(&format!(" AND {scope}"));
-    if !f.states.is_empty() {
-        let codes: Vec<String> = f.states.iter().map(|s| format!("'{}'", s.code())).collect();
-        sql.push_str(&format!(" AND c.state IN ({})", codes.join(",")));
-    }
-    if let Some(a) = f.agency_id {
-        sql.push_str(&format!(
-            " AND c.id IN (SELECT case_id FROM case_agencies WHERE agency_id = {a})"
-        ));
-    }
-    sql.push_str(
-        " AND ($1 = '' OR c.kind = $1) AND ($2 = '' OR c.channel = $2) AND ($3 = 0 OR c.field_id = $3) \
-         AND ($4 = 0 OR c.received_at >= $4) AND ($5 = 0 OR c.received_at < $5) AND ($6 = '' OR c.caller_phone = $6) \
-         AND ($7 = 0 OR c.pressing = 1) AND ($8 = 0 OR (c.due_at IS NOT NULL AND c.due_at < $8 AND c.answered_at IS NULL \
-              AND c.state IN ('assigned', 'acknowledged', 'escalated', 'reopened'))) \
-         AND ($9 = '' OR c.code = $10 OR c.caller_name_folded LIKE $11 OR c.content_folded LIKE $11 OR c.caller_phone LIKE $11) \
-         AND ($12 = 0 OR c.received_at < $12 OR (c.received_at = $12 AND c.id < $13)) \
-         AND ($15 = 0 OR c.received_by = $15)",
-    );
-    sql.push_str(if f.order_by_due {
+    let walk = walk_by_arrival(c, f).await?;
+    let mut w = Where::of(f, walk);
+    let order = if f.order_by_due {
         " ORDER BY c.due_at IS NULL, c.due_at, c.id"
     } else {
         " ORDER BY c.received_at DESC, c.id DESC"
-    });
-    sql.push_str(" LIMIT $14");
-    let text = f.text.as_deref().map(str::trim).unwrap_or("");
-    let (before_at, before_id) = f.before.unwrap_or((0, 0));
-    let rows: Vec<CaseDbRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(f.kind.map(|k| k.code()).unwrap_or(""))
-        .bind(f.channel.clone().unwrap_or_default())
-        .bind(f.field_id.unwrap_or(0))
-        .bind(f.from.map(micros).unwrap_or(0))
-        .bind(f.to.map(micros).unwrap_or(0))
-        .bind(f.phone.clone().unwrap_or_default())
-        .bind(flag(f.pressing))
-        .bind(f.overdue_at.map(micros).unwrap_or(0))
-        .bind(text)
-        .bind(text.to_uppercase())
-        .bind(format!("%{}%", crate::fold(text)))
-        .bind(before_at)
-        .bind(before_id)
-        .bind(if f.limit <= 0 {
-            100
-        } else {
-            f.limit.min(10_000)
-        })
-        .bind(f.received_by.unwrap_or(0))
+    };
+    let limit = w.bind(Arg::Int(if f.limit <= 0 {
+        100
+    } else {
+        f.limit.min(10_000)
+    }));
+    let sql = format!(
+        "SELECT {ROW_COLUMNS} FROM cases c{}{order} LIMIT {limit}",
+        w.sql
+    );
+    let rows: Vec<CaseDbRow> = w
+        .apply(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
         .fetch_all(&mut *c)
         .await?;
     Ok(rows.into_iter().map(case_row).collect())
@@ -495,10 +743,14 @@ pub async fn list(c: &mut AnyConnection, f: &Filter) -> Result<Vec<CaseRow>> {
 /// How many cases match a filter (ignoring its limit and keyset).
 pub async fn count(c: &mut AnyConnection, f: &Filter) -> Result<i64> {
     let mut f = f.clone();
-    f.limit = 10_000;
     f.before = None;
-    // Counting is used for small pages and summaries; a dedicated COUNT keeps big reports cheap.
-    Ok(list(c, &f).await?.len() as i64)
+    let w = Where::of(&f, false);
+    let sql = format!("SELECT COUNT(*) FROM cases c{}", w.sql);
+    let (n,): (i64,) = w
+        .apply(sqlx::query_as(sqlx::AssertSqlSafe(sql)))
+        .fetch_one(&mut *c)
+        .await?;
+    Ok(n)
 }
 
 /// The agencies a case went to, with the lead flag.
@@ -535,21 +787,36 @@ pub async fn duplicate_candidates(
     Ok(out)
 }
 
-/// How many cases arrived from an address or a phone since an instant (spam limits).
+/// The larger of how many cases arrived from an address and how many from a phone since an
+/// instant (the public form's spam limits are per address and per phone). Two index range
+/// counts (`cases_source_received`, `cases_phone`) rather than one `OR`, which no index serves.
+///
+/// Counting stops at `cap` (the limit being checked): an address that sent thousands of cases
+/// costs no more to refuse than one that sent a few.
 pub async fn recent_count(
     c: &mut AnyConnection,
     source_ip: Option<&str>,
     phone: Option<&str>,
     since: Instant,
+    cap: i64,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM cases WHERE received_at >= $1 AND (($2 <> '' AND source_ip = $2) OR ($3 <> '' AND caller_phone = $3))",
-    )
-    .bind(micros(since))
-    .bind(source_ip.unwrap_or(""))
-    .bind(phone.unwrap_or(""))
-    .fetch_one(&mut *c)
-    .await?)
+    let mut most = 0;
+    for (column, value) in [("source_ip", source_ip), ("caller_phone", phone)] {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE {column} = $1 AND received_at >= $2 LIMIT $3) AS recent"
+        );
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(value)
+            .bind(micros(since))
+            .bind(cap.max(0))
+            .fetch_one(&mut *c)
+            .await?;
+        most = most.max(n);
+    }
+    Ok(most)
 }
 
 /// An attachment of a case.

@@ -1,5 +1,5 @@
-//! Named gap-free counters (case codes `PA-2026-000123`, report numbers), incremented inside
-//! the caller's transaction so a rolled-back intake does not burn a number.
+//! Named gap-free counters (FAQ numbers; case codes on SQLite, see `cases::allocate`),
+//! incremented inside the caller's transaction so a rolled-back change does not burn a number.
 
 use crate::error::Result;
 use sqlx::AnyConnection;

@@ -4,6 +4,7 @@
 //! lease expires, and another worker takes it again. Handlers must therefore be idempotent,
 //! and they commit their effects together with [`complete`] in one transaction where they can.
 
+use crate::bulk::{self, Value};
 use crate::error::Result;
 use crate::{instant, micros};
 use sqlx::AnyConnection;
@@ -77,19 +78,42 @@ impl JobStatus {
 
 /// Enqueue a job; returns its id, or `None` when a job with the same key already exists.
 pub async fn enqueue(c: &mut AnyConnection, j: &NewJob, now: Instant) -> Result<Option<i64>> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, status, max_attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    Ok(enqueue_many(c, std::slice::from_ref(j), now)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Enqueue jobs in multi-row statements; returns the ids of those created (a job whose key
+/// exists already is skipped).
+pub async fn enqueue_many(
+    c: &mut AnyConnection,
+    jobs: &[NewJob],
+    now: Instant,
+) -> Result<Vec<i64>> {
+    let rows: Vec<Vec<Value>> = jobs
+        .iter()
+        .map(|j| {
+            vec![
+                j.kind.as_str().into(),
+                j.payload.to_string().into(),
+                j.dedupe_key.clone().into(),
+                micros(j.run_at).into(),
+                "pending".into(),
+                j.max_attempts.into(),
+                micros(now).into(),
+                micros(now).into(),
+            ]
+        })
+        .collect();
+    let ids: Vec<(i64,)> = bulk::fetch(
+        c,
+        "INSERT INTO jobs (kind, payload, dedupe_key, run_at, status, max_attempts, created_at, updated_at) ",
+        &rows,
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
     )
-    .bind(&j.kind)
-    .bind(j.payload.to_string())
-    .bind(&j.dedupe_key)
-    .bind(micros(j.run_at))
-    .bind(j.max_attempts)
-    .bind(micros(now))
-    .fetch_optional(&mut *c)
     .await?;
-    Ok(id)
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// Claim up to `limit` due jobs for `worker`, leasing them until `now + lease`. Jobs whose
@@ -101,22 +125,87 @@ pub async fn claim(
     lease: chrono::Duration,
     limit: i64,
 ) -> Result<Vec<Job>> {
+    claim_kinds(c, worker, now, lease, limit, Kinds::All).await
+}
+
+/// Which kinds of jobs a claim takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Kinds<'a> {
+    All,
+    Only(&'a [String]),
+    Except(&'a [String]),
+}
+
+impl Kinds<'_> {
+    fn condition(self) -> Result<String> {
+        let list = |kinds: &[String]| -> Result<String> {
+            // Kinds are names registered in code (`case.escalate`); anything else is refused
+            // rather than quoted into SQL.
+            if let Some(bad) = kinds.iter().find(|k| {
+                k.is_empty()
+                    || !k
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            }) {
+                return Err(crate::StoreError::Invalid(format!("job kind `{bad}`")));
+            }
+            Ok(kinds
+                .iter()
+                .map(|k| format!("'{k}'"))
+                .collect::<Vec<_>>()
+                .join(","))
+        };
+        Ok(match self {
+            Kinds::All => String::new(),
+            Kinds::Only([]) => " AND 1 = 0".into(),
+            Kinds::Except([]) => String::new(),
+            Kinds::Only(k) => format!(" AND kind IN ({})", list(k)?),
+            Kinds::Except(k) => format!(" AND kind NOT IN ({})", list(k)?),
+        })
+    }
+}
+
+/// [`claim`], of some kinds only.
+pub async fn claim_kinds(
+    c: &mut AnyConnection,
+    worker: &str,
+    now: Instant,
+    lease: chrono::Duration,
+    limit: i64,
+    kinds: Kinds<'_>,
+) -> Result<Vec<Job>> {
     // The status condition is repeated on the outer UPDATE: on PostgreSQL a concurrent worker
     // that waited for the row lock re-checks it against the new row and skips the job.
     type ClaimedRow = (i64, String, String, i64, i64, i64, Option<String>);
-    let rows: Vec<ClaimedRow> = sqlx::query_as(
+    let kinds = kinds.condition()?;
+    // On PostgreSQL, concurrent workers skip the rows another is claiming instead of queueing
+    // behind its lock and then finding them taken (SQLite has one writer at a time).
+    let skip = if c.backend_name() == "PostgreSQL" {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    // Jobs whose worker died first, then due ones by due time: two index ranges of
+    // `jobs_due (status, run_at)`, each stopping at the limit. (One `OR` of both conditions
+    // sorted every due job before taking the first few: 100 ms a claim with 100,000 due.)
+    let sql = format!(
         "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
-         WHERE id IN (SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= $3) \
-                      OR (status = 'running' AND locked_until < $3) ORDER BY run_at, id LIMIT $4) \
+         WHERE id IN (SELECT id FROM ( \
+                 SELECT id FROM (SELECT id FROM jobs WHERE status = 'running' AND locked_until < $3{kinds} \
+                                 ORDER BY locked_until LIMIT $4{skip}) AS expired \
+                 UNION ALL \
+                 SELECT id FROM (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3{kinds} \
+                                 ORDER BY run_at, id LIMIT $4{skip}) AS due) AS claimable LIMIT $4) \
            AND ((status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3)) \
-         RETURNING id, kind, payload, run_at, attempts, max_attempts, dedupe_key",
-    )
-    .bind(worker)
-    .bind(micros(now + lease))
-    .bind(micros(now))
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await?;
+         RETURNING id, kind, payload, run_at, attempts, max_attempts, dedupe_key"
+    );
+    let rows: Vec<ClaimedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(worker)
+        .bind(micros(now + lease))
+        .bind(micros(now))
+        .bind(limit)
+        .fetch_all(&mut *c)
+        .await?;
     let mut jobs: Vec<Job> = rows
         .into_iter()
         .map(
@@ -148,6 +237,35 @@ pub async fn complete(c: &mut AnyConnection, id: i64, worker: &str, now: Instant
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Mark many jobs done in one statement (the batch handlers' jobs); returns how many were
+/// still this worker's.
+pub async fn complete_many(
+    c: &mut AnyConnection,
+    ids: &[i64],
+    worker: &str,
+    now: Instant,
+) -> Result<u64> {
+    let mut done = 0;
+    for chunk in ids.chunks(1_000) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let sql = format!(
+            "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, locked_until = NULL \
+             WHERE id IN ({list}) AND status = 'running' AND locked_by = $2"
+        );
+        done += sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(micros(now))
+            .bind(worker)
+            .execute(&mut *c)
+            .await?
+            .rows_affected();
+    }
+    Ok(done)
 }
 
 /// Record a failure: retried at `retry_at`, or failed for good after `max_attempts`.

@@ -4,6 +4,7 @@
 //! row comes with a `notify.deliver` job in the same transaction; the job's handler (crate
 //! `tongdai-notify`) sends it and records the outcome.
 
+use crate::bulk::{self, Value};
 use crate::error::Result;
 use crate::jobs::{self, NewJob};
 use crate::{StoreError, instant, micros};
@@ -41,6 +42,16 @@ fn notification(r: NotificationRow) -> Notification {
     }
 }
 
+/// An in-app notification to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    pub account_id: i64,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+}
+
 /// Add an in-app notification for an account.
 pub async fn notify(
     c: &mut AnyConnection,
@@ -51,17 +62,47 @@ pub async fn notify(
     link: &str,
     now: Instant,
 ) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        "INSERT INTO notifications (account_id, kind, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    let n = NewNotification {
+        account_id,
+        kind: kind.into(),
+        title: title.into(),
+        body: body.into(),
+        link: link.into(),
+    };
+    notify_many(c, std::slice::from_ref(&n), now)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Corrupt("notification insert returned no id".into()))
+}
+
+/// Add in-app notifications in multi-row statements; returns their ids.
+pub async fn notify_many(
+    c: &mut AnyConnection,
+    all: &[NewNotification],
+    now: Instant,
+) -> Result<Vec<i64>> {
+    let rows: Vec<Vec<Value>> = all
+        .iter()
+        .map(|n| {
+            vec![
+                n.account_id.into(),
+                n.kind.as_str().into(),
+                n.title.as_str().into(),
+                n.body.as_str().into(),
+                n.link.as_str().into(),
+                micros(now).into(),
+            ]
+        })
+        .collect();
+    let ids: Vec<(i64,)> = bulk::fetch(
+        c,
+        "INSERT INTO notifications (account_id, kind, title, body, link, created_at) ",
+        &rows,
+        "RETURNING id",
     )
-    .bind(account_id)
-    .bind(kind)
-    .bind(title)
-    .bind(body)
-    .bind(link)
-    .bind(micros(now))
-    .fetch_one(&mut *c)
-    .await?)
+    .await?;
+    Ok(ids.into_iter().map(|(id,)| id).collect())
 }
 
 /// An account's notifications after `after_id`, oldest first (what a live stream sends).
@@ -191,26 +232,54 @@ pub async fn enqueue(
     m: &OutgoingMessage,
     now: Instant,
 ) -> Result<Option<i64>> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO outbox (channel, recipient, subject, body, kind, case_id, idempotency_key, status, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    Ok(enqueue_many(c, std::slice::from_ref(m), now)
+        .await?
+        .into_iter()
+        .next())
+}
+
+/// Queue messages and their delivery jobs in multi-row statements; returns the ids of the
+/// messages queued (one whose idempotency key was used before is skipped).
+pub async fn enqueue_many(
+    c: &mut AnyConnection,
+    messages: &[OutgoingMessage],
+    now: Instant,
+) -> Result<Vec<i64>> {
+    let rows: Vec<Vec<Value>> = messages
+        .iter()
+        .map(|m| {
+            vec![
+                m.channel.as_str().into(),
+                m.recipient.as_str().into(),
+                m.subject.as_str().into(),
+                m.body.as_str().into(),
+                m.kind.as_str().into(),
+                m.case_id.into(),
+                m.idempotency_key.as_str().into(),
+                "queued".into(),
+                micros(now).into(),
+                micros(now).into(),
+            ]
+        })
+        .collect();
+    let ids: Vec<(i64,)> = bulk::fetch(
+        c,
+        "INSERT INTO outbox (channel, recipient, subject, body, kind, case_id, idempotency_key, status, created_at, updated_at) ",
+        &rows,
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
-    .bind(&m.channel)
-    .bind(&m.recipient)
-    .bind(&m.subject)
-    .bind(&m.body)
-    .bind(&m.kind)
-    .bind(m.case_id)
-    .bind(&m.idempotency_key)
-    .bind(micros(now))
-    .fetch_optional(&mut *c)
     .await?;
-    if let Some(id) = id {
-        let job = NewJob::new(DELIVER_JOB, serde_json::json!({ "outbox_id": id }), now)
-            .dedupe(format!("{DELIVER_JOB}:{id}"));
-        jobs::enqueue(c, &job, now).await?;
-    }
-    Ok(id)
+    let mut ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+    ids.sort_unstable();
+    let jobs: Vec<NewJob> = ids
+        .iter()
+        .map(|id| {
+            NewJob::new(DELIVER_JOB, serde_json::json!({ "outbox_id": id }), now)
+                .dedupe(format!("{DELIVER_JOB}:{id}"))
+        })
+        .collect();
+    jobs::enqueue_many(c, &jobs, now).await?;
+    Ok(ids)
 }
 
 type OutboxDbRow = (

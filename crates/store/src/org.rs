@@ -181,7 +181,7 @@ pub async fn update_tenant(
     }
     let n = sqlx::query(
         "UPDATE tenants SET code = $1, name = $2, kind = $3, parent_id = $4, admin_unit_id = $5, calendar_id = $6, \
-         valid_from = $7, valid_to = $8, address = $9, email = $10, website = $11, updated_at = $12 WHERE id = $13",
+         valid_from = $7, valid_to = $8, address = $9, email = $10, website = $11, updated_at = $12, version = version + 1 WHERE id = $13",
     )
     .bind(&t.code)
     .bind(&t.name)
@@ -213,12 +213,14 @@ pub async fn set_tenant_settings(
     settings: &serde_json::Value,
     now: Instant,
 ) -> Result<()> {
-    sqlx::query("UPDATE tenants SET settings = $1, updated_at = $2 WHERE id = $3")
-        .bind(settings.to_string())
-        .bind(micros(now))
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
+    sqlx::query(
+        "UPDATE tenants SET settings = $1, updated_at = $2, version = version + 1 WHERE id = $3",
+    )
+    .bind(settings.to_string())
+    .bind(micros(now))
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
     Ok(())
 }
 
@@ -1185,4 +1187,15 @@ pub async fn unit_count(c: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM admin_units")
         .fetch_one(&mut *c)
         .await?)
+}
+
+/// A stamp that changes whenever any tenant or calendar is created or changed (their versions
+/// summed, plus their counts): what a cache of tenants' calendars and policies checks.
+pub async fn context_stamp(c: &mut AnyConnection) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT CAST(COUNT(*) + COALESCE(SUM(version), 0) AS BIGINT) FROM tenants), \
+         (SELECT CAST(COUNT(*) + COALESCE(SUM(version), 0) AS BIGINT) FROM calendars)",
+    )
+    .fetch_one(&mut *c)
+    .await?)
 }

@@ -927,3 +927,105 @@ async fn duty_roster_adm_3() {
     let g = gaps(&cal, &shifts, 1, monday, monday);
     assert_eq!(g.len(), 1, "the afternoon is not covered: {g:?}");
 }
+
+/// Multi-row writes (the deadline runner's batches, CASE-6): many jobs in one statement with
+/// keys already used skipped, claims split by kind, and many jobs completed at once.
+#[tokio::test]
+async fn jobs_in_bulk_case_6() {
+    let db = TestDb::new().await;
+    let mut c = db.store.conn().await.unwrap();
+    let job = |kind: &str, n: i64| {
+        jobs::NewJob::new(kind, serde_json::json!({ "n": n }), t0()).dedupe(format!("{kind}:{n}"))
+    };
+    let first: Vec<jobs::NewJob> = (0..1_500).map(|n| job("case.escalate", n)).collect();
+    let made = jobs::enqueue_many(&mut c, &first, t0()).await.unwrap();
+    assert_eq!(made.len(), 1_500, "more rows than one statement carries");
+    // Half of these keys exist: only the new half is made.
+    let second: Vec<jobs::NewJob> = (750..2_250).map(|n| job("case.escalate", n)).collect();
+    assert_eq!(
+        jobs::enqueue_many(&mut c, &second, t0())
+            .await
+            .unwrap()
+            .len(),
+        750
+    );
+    jobs::enqueue(&mut c, &job("notify.deliver", 1), t0())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        jobs::enqueue_many(&mut c, &[], t0())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let batch_kinds = vec!["case.escalate".to_owned()];
+    let others = jobs::claim_kinds(
+        &mut c,
+        "w1",
+        t0(),
+        Duration::seconds(60),
+        100,
+        jobs::Kinds::Except(&batch_kinds),
+    )
+    .await
+    .unwrap();
+    assert_eq!(others.len(), 1);
+    assert_eq!(others[0].kind, "notify.deliver");
+    let claimed = jobs::claim_kinds(
+        &mut c,
+        "w1",
+        t0(),
+        Duration::seconds(60),
+        2_000,
+        jobs::Kinds::Only(&batch_kinds),
+    )
+    .await
+    .unwrap();
+    assert_eq!(claimed.len(), 2_000);
+    assert!(claimed.iter().all(|j| j.kind == "case.escalate"));
+    let bad = vec!["x'; DROP TABLE jobs; --".to_owned()];
+    assert!(
+        jobs::claim_kinds(
+            &mut c,
+            "w1",
+            t0(),
+            Duration::seconds(60),
+            1,
+            jobs::Kinds::Only(&bad)
+        )
+        .await
+        .is_err(),
+        "a kind that is not a name is refused, not quoted into SQL"
+    );
+    let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
+    assert_eq!(
+        jobs::complete_many(&mut c, &ids, "w2", t0()).await.unwrap(),
+        0,
+        "another worker's jobs are not completed"
+    );
+    assert_eq!(
+        jobs::complete_many(&mut c, &ids, "w1", t0()).await.unwrap(),
+        2_000
+    );
+    let left = jobs::claim(
+        &mut c,
+        "w3",
+        t0() + Duration::hours(1),
+        Duration::seconds(60),
+        5_000,
+    )
+    .await
+    .unwrap();
+    let escalations = left.iter().filter(|j| j.kind == "case.escalate").count();
+    assert_eq!(
+        escalations, 250,
+        "the 250 not claimed above, nothing done again"
+    );
+    assert_eq!(
+        left.len(),
+        251,
+        "and the delivery w1 never finished, its lease over"
+    );
+}

@@ -57,6 +57,8 @@ pub struct EngineConfig {
     pub record_calls: bool,
     /// OPTIONS keep-alive towards each trunk's proxy (down after 3 misses, up after 2 answers).
     pub trunk_options_interval_s: u32,
+    /// How often (seconds) phones' registrations are shared with the other nodes.
+    pub registration_sync_s: u32,
 }
 
 impl Default for EngineConfig {
@@ -84,6 +86,7 @@ impl Default for EngineConfig {
             max_calls: 2000,
             record_calls: true,
             trunk_options_interval_s: 30,
+            registration_sync_s: 2,
         }
     }
 }
@@ -604,6 +607,9 @@ async fn housekeeping(sh: Arc<Shared>) {
         }
         n += 1;
         sh.dispatch(); // tier widening and reject delays need time to pass
+        if n.is_multiple_of(sh.cfg.registration_sync_s.max(1) as u64) {
+            sync_registrations(&sh).await;
+        }
         if n.is_multiple_of(10) {
             let row = NodeRow {
                 node_id: sh.cfg.node_id.clone(),
@@ -615,6 +621,33 @@ async fn housekeeping(sh: Arc<Shared>) {
                 tracing::warn!(error = %e, "heartbeat not stored");
             }
         }
+    }
+}
+
+/// Share this node's phone registrations through the store and learn the other nodes' (design
+/// §11: behind Kamailio a phone registers with one node, and any node's ACD may pick its agent).
+async fn sync_registrations(sh: &Arc<Shared>) {
+    let now = sh.clock.now();
+    let local = sh.sip.registrations();
+    if let Err(e) = sh
+        .store
+        .sync_registrations(&sh.cfg.node_id, &local, now)
+        .await
+    {
+        tracing::warn!(error = %e, "registrations not shared");
+        return;
+    }
+    match sh.store.remote_registrations(&sh.cfg.node_id, now).await {
+        Ok(remote) => {
+            let fresh = remote
+                .iter()
+                .any(|r| !local.iter().any(|l| l.username == r.username));
+            sh.sip.set_remote_registrations(remote);
+            if fresh {
+                sh.dispatch();
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "other nodes' registrations not read"),
     }
 }
 

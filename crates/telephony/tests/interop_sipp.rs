@@ -10,36 +10,6 @@ use tongdai_telephony::api::{Command, CommandRequest};
 use tongdai_telephony::cdr::Disposition;
 use tongdai_telephony::flow::demo_flow;
 
-async fn login(e: &tongdai_telephony::EngineHandle, agent: &str) {
-    let r = e
-        .command(CommandRequest {
-            idempotency_key: format!("login-{agent}"),
-            command: Command::AgentLogin {
-                agent_id: agent.into(),
-            },
-        })
-        .await;
-    assert!(r.is_ok(), "{r:?}");
-}
-
-fn register(
-    dir: &std::path::Path,
-    engine: std::net::SocketAddr,
-    user: &str,
-    port: u16,
-    password: &str,
-) -> Option<i32> {
-    let args = sipp_args(
-        Some(engine),
-        "uac_register.xml",
-        port,
-        free_port(),
-        &["-s", user, "-au", user, "-ap", password, "-m", "1"],
-    );
-    let mut r = Sipp::start(dir, &format!("register-{user}"), &args);
-    r.wait(Duration::from_secs(15))
-}
-
 /// Leak check after a scenario: no leg, dialog, port, pacer stream or recorder survives.
 async fn assert_clean(e: &tongdai_telephony::EngineHandle) {
     let ok = eventually(Duration::from_secs(10), || {
@@ -66,11 +36,7 @@ async fn tel_greeting_dtmf_queue_agent_recording_cdr() {
         vec![flow],
         vec![demo_trunk()],
         vec![agent("agent1"), agent("agent2")],
-        vec![
-            queue("tthc", &["agent1"], serde_json::json!({})),
-            queue("pakn", &["agent2"], serde_json::json!({})),
-            queue("general", &["agent2"], serde_json::json!({})),
-        ],
+        demo_queues(),
         open(),
         Clock::system(),
     )

@@ -822,3 +822,66 @@ async fn tel_demo_data_links_operators_and_serves_the_hotline() {
         .is_ok()
     );
 }
+
+/// Issue 5 point 8 (design §11): phones' registrations shared through the database. Each node
+/// writes the bindings it holds and reads the others'; a phone that moved keeps the node of its
+/// latest REGISTER; a node forgets only its own rows.
+#[tokio::test]
+async fn tel_4_registrations_are_shared_between_nodes() {
+    use tongdai_telephony::store::Registration;
+    let db = TestDb::new().await;
+    let s = sql_store(&db).await;
+    let now = chrono::Utc::now();
+    let reg = |user: &str, port: u16, ttl: i64| Registration {
+        username: user.into(),
+        contact: format!("sip:{user}@127.0.0.1:{port}"),
+        source: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        expires_at_unix: now.timestamp() + ttl,
+    };
+    s.sync_registrations("a", &[reg("1001", 5071, 60), reg("1002", 5072, 60)], now)
+        .await
+        .unwrap();
+    let seen_by_b = s.remote_registrations("b", now).await.unwrap();
+    assert_eq!(
+        seen_by_b
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        ["1001", "1002"]
+    );
+    assert_eq!(seen_by_b[0].source.port(), 5071);
+    assert!(
+        s.remote_registrations("a", now).await.unwrap().is_empty(),
+        "not its own"
+    );
+
+    // 1001 re-registers with B (later expiry): B holds it now, and A syncing its older binding
+    // does not take it back.
+    s.sync_registrations("b", &[reg("1001", 6001, 120)], now)
+        .await
+        .unwrap();
+    s.sync_registrations("a", &[reg("1001", 5071, 60), reg("1002", 5072, 60)], now)
+        .await
+        .unwrap();
+    let seen_by_a = s.remote_registrations("a", now).await.unwrap();
+    assert_eq!(seen_by_a.len(), 1);
+    assert_eq!(
+        seen_by_a[0].source.port(),
+        6001,
+        "1001 rung through B's binding"
+    );
+
+    // A's phones unregister: A forgets its rows, not B's.
+    s.sync_registrations("a", &[], now).await.unwrap();
+    let seen_by_c = s.remote_registrations("c", now).await.unwrap();
+    assert_eq!(
+        seen_by_c
+            .iter()
+            .map(|r| r.username.as_str())
+            .collect::<Vec<_>>(),
+        ["1001"]
+    );
+    // Expired bindings are not offered.
+    let later = now + chrono::Duration::seconds(121);
+    assert!(s.remote_registrations("c", later).await.unwrap().is_empty());
+}

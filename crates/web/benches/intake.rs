@@ -5,8 +5,9 @@
 //! afterwards), the demo organisation, and an API token of the
 //! demo operator `tongdai1`. `CONCURRENCY` clients (one reqwest pool, keep-alive) post `INTAKE`
 //! valid cases to `POST /api/v1/cases`, then the same number of citizens' submissions to the
-//! public `POST /api/v1/public/cases`, whose spam limits (`[cases] public_per_hour`,
-//! `public_per_day`) are raised by configuration so that every submission is accepted. Prints
+//! public `POST /api/v1/public/cases` as the portal's reverse proxy forwards them
+//! (`behind_proxy`, one `X-Forwarded-For` address per citizen) under the default spam limits
+//! (`[cases] public_per_hour`, `public_per_day`), which every submission passes. Prints
 //! cases per second and the latency percentiles of each. The load generator runs in the same
 //! process as the server, on the same cores.
 //!
@@ -151,8 +152,14 @@ async fn run(
                     return (times, failed);
                 }
                 let mut req = http.post(&url).json(&body(first + i));
-                if let Some(t) = &token {
-                    req = req.bearer_auth(t);
+                match &token {
+                    Some(t) => req = req.bearer_auth(t),
+                    // A citizen: through the proxy, from an address of their own.
+                    None => {
+                        let n = first + i;
+                        let from = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+                        req = req.header("x-forwarded-for", from);
+                    }
                 }
                 let t = Wall::now();
                 match req.send().await {
@@ -234,7 +241,7 @@ async fn main() {
     let concurrency = env_usize("CONCURRENCY", 32).max(1);
     let warmup = (count / 20).clamp(1, 500);
 
-    // The application as `tests/common` spawns it, with the public spam limits raised.
+    // The application as `tests/common` spawns it, behind a (pretend) reverse proxy.
     let db = BenchDb::new().await;
     let backend = match db.store.backend() {
         Backend::Sqlite => "SQLite",
@@ -249,15 +256,14 @@ async fn main() {
         db.store.clone(),
         clock.clone() as Arc<dyn Clock>,
         tongdai_store::files::FileStore::new(files.path()),
-        tongdai_cases::CaseSettings {
-            public_per_hour: i64::MAX,
-            public_per_day: i64::MAX,
-            ..Default::default()
-        },
+        tongdai_cases::CaseSettings::default(),
     );
     let state = AppState::new(
         db.store.clone(),
-        WebSettings::default(),
+        WebSettings {
+            behind_proxy: true,
+            ..WebSettings::default()
+        },
         clock.clone() as Arc<dyn Clock>,
     )
     .with_cases(cases);
@@ -335,7 +341,7 @@ async fn main() {
     )
     .await;
     report(
-        "POST /api/v1/public/cases (limits raised)",
+        "POST /api/v1/public/cases (one address each)",
         wall,
         &times,
         failed,

@@ -102,6 +102,9 @@ pub struct SipAdapter {
     guard: Arc<Guard>,
     nonces: NonceBook,
     registrations: Mutex<HashMap<String, Registration>>,
+    /// Phones registered with other nodes (read from the shared store): rung when this node's
+    /// ACD picks their agent and they are not registered here.
+    remote: Mutex<HashMap<String, Registration>>,
     cancel: CancellationToken,
 }
 
@@ -296,6 +299,7 @@ impl SipAdapter {
             guard,
             nonces: NonceBook::new(Duration::from_secs(300), 10_000),
             registrations: Mutex::new(HashMap::new()),
+            remote: Mutex::new(HashMap::new()),
             cancel: cancel.clone(),
         });
         let serve = inner.clone();
@@ -336,11 +340,27 @@ impl SipAdapter {
             .collect()
     }
 
-    /// The registration of one agent's phone, if live.
+    /// The registration of one agent's phone, if live: its binding with this node, else one
+    /// with another node (see [`SipAdapter::set_remote_registrations`]).
     pub fn registration(&self, username: &str) -> Option<Registration> {
         let now = chrono::Utc::now().timestamp();
-        let g = self.registrations.lock().unwrap_or_else(|e| e.into_inner());
-        g.get(username).filter(|r| r.expires_at_unix > now).cloned()
+        let local = {
+            let g = self.registrations.lock().unwrap_or_else(|e| e.into_inner());
+            g.get(username).filter(|r| r.expires_at_unix > now).cloned()
+        };
+        local.or_else(|| {
+            let g = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+            g.get(username).filter(|r| r.expires_at_unix > now).cloned()
+        })
+    }
+
+    /// Replace what this node knows of the phones registered with other nodes.
+    pub fn set_remote_registrations(&self, remote: Vec<Registration>) {
+        let mut g = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        *g = remote
+            .into_iter()
+            .map(|r| (r.username.clone(), r))
+            .collect();
     }
 
     async fn incoming_loop(

@@ -24,6 +24,8 @@ pub struct MemoryData {
     pub callbacks: Vec<CallbackTaskRow>,
     pub voicemails: Vec<VoicemailRow>,
     pub nodes: Vec<NodeRow>,
+    /// Phones' registrations by user name, with the node holding each.
+    pub registrations: std::collections::HashMap<String, (String, Registration)>,
     /// Reservation attempts refused because the agent was not idle.
     pub refused_reservations: u64,
 }
@@ -173,6 +175,41 @@ impl EngineStore for MemoryStore {
     async fn put_voicemail(&self, v: &VoicemailRow) -> StoreResult<()> {
         self.with(|d| d.voicemails.push(v.clone()));
         Ok(())
+    }
+    async fn sync_registrations(
+        &self,
+        node_id: &str,
+        live: &[Registration],
+        _now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.with(|d| {
+            d.registrations
+                .retain(|u, (node, _)| node != node_id || live.iter().any(|r| &r.username == u));
+            for r in live {
+                let newer = d
+                    .registrations
+                    .get(&r.username)
+                    .is_none_or(|(_, old)| old.expires_at_unix <= r.expires_at_unix);
+                if newer {
+                    d.registrations
+                        .insert(r.username.clone(), (node_id.to_owned(), r.clone()));
+                }
+            }
+        });
+        Ok(())
+    }
+    async fn remote_registrations(
+        &self,
+        node_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Registration>> {
+        Ok(self.with(|d| {
+            d.registrations
+                .values()
+                .filter(|(node, r)| node != node_id && r.expires_at_unix > now.timestamp())
+                .map(|(_, r)| r.clone())
+                .collect()
+        }))
     }
     async fn heartbeat(&self, n: &NodeRow) -> StoreResult<()> {
         self.with(|d| {

@@ -17,6 +17,7 @@ pub use sql::SqlStore;
 use crate::acd::strategy::{AgentState, AgentStatus, Strategy};
 use crate::cdr::CallRecord;
 use crate::flow::Flow;
+pub use crate::sip::adapter::Registration;
 use crate::trunk::Trunk;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -255,6 +256,27 @@ pub trait EngineStore: Send + Sync + std::fmt::Debug {
     async fn put_recording(&self, r: &RecordingRow) -> StoreResult<()>;
     async fn put_callback_task(&self, t: &CallbackTaskRow) -> StoreResult<()>;
     async fn put_voicemail(&self, v: &VoicemailRow) -> StoreResult<()>;
+
+    // phones' registrations, shared by the nodes (design §11: any node rings any phone)
+    /// Record the live registrations this node holds, and forget those of its rows that are
+    /// not among them (unregistered, or moved to another node). A phone's row belongs to the
+    /// node of its latest REGISTER (the later expiry wins).
+    async fn sync_registrations(
+        &self,
+        _node_id: &str,
+        _live: &[Registration],
+        _now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Live registrations held by the other nodes.
+    async fn remote_registrations(
+        &self,
+        _node_id: &str,
+        _now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Registration>> {
+        Ok(Vec::new())
+    }
 
     // nodes
     async fn heartbeat(&self, n: &NodeRow) -> StoreResult<()>;

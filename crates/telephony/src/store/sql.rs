@@ -496,6 +496,82 @@ impl EngineStore for SqlStore {
         Ok(())
     }
 
+    async fn sync_registrations(
+        &self,
+        node_id: &str,
+        live: &[Registration],
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.db.begin().await.map_err(db_err)?;
+        let mine: Vec<String> =
+            sqlx::query_scalar("SELECT username FROM phone_registrations WHERE node_id = $1")
+                .bind(node_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        for gone in mine
+            .iter()
+            .filter(|u| !live.iter().any(|r| &r.username == *u))
+        {
+            sqlx::query("DELETE FROM phone_registrations WHERE username = $1 AND node_id = $2")
+                .bind(gone)
+                .bind(node_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for r in live {
+            // The later expiry wins: a phone that moved to another node stays there even if
+            // this node syncs its older binding afterwards.
+            sqlx::query(
+                "INSERT INTO phone_registrations (username, contact, source, node_id, expires_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (username) DO UPDATE SET contact = excluded.contact, source = excluded.source, \
+                 node_id = excluded.node_id, expires_at = excluded.expires_at, updated_at = excluded.updated_at \
+                 WHERE phone_registrations.expires_at <= excluded.expires_at",
+            )
+            .bind(&r.username)
+            .bind(&r.contact)
+            .bind(r.source.to_string())
+            .bind(node_id)
+            .bind(r.expires_at_unix)
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remote_registrations(
+        &self,
+        node_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Registration>> {
+        let mut c = self.db.conn().await.map_err(db_err)?;
+        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT username, contact, source, expires_at FROM phone_registrations \
+             WHERE node_id <> $1 AND expires_at > $2 ORDER BY username",
+        )
+        .bind(node_id)
+        .bind(now.timestamp())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(username, contact, source, expires_at_unix)| {
+                Some(Registration {
+                    username,
+                    contact,
+                    source: source.parse().ok()?,
+                    expires_at_unix,
+                })
+            })
+            .collect())
+    }
+
     async fn stale_nodes(&self, before: DateTime<Utc>) -> StoreResult<Vec<String>> {
         let mut c = self.db.conn().await.map_err(db_err)?;
         sqlx::query_scalar("SELECT node_id FROM nodes WHERE heartbeat_at < $1 ORDER BY node_id")

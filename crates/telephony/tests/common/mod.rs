@@ -403,6 +403,17 @@ pub async fn start_engine_with(
     clock: Clock,
     tweak: impl FnOnce(&mut EngineConfig),
 ) -> TestEngine {
+    let store = Arc::new(MemoryStore::new(flows, trunks, agents, queues));
+    start_engine_on(store, hours, clock, tweak).await
+}
+
+/// An engine on a given store (several engines on one store are nodes sharing their state).
+pub async fn start_engine_on(
+    store: Arc<MemoryStore>,
+    hours: Arc<dyn OpenHours>,
+    clock: Clock,
+    tweak: impl FnOnce(&mut EngineConfig),
+) -> TestEngine {
     if std::env::var_os("TONGDAI_TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_env("TONGDAI_TEST_LOG"))
@@ -411,7 +422,6 @@ pub async fn start_engine_with(
     }
     let dir = tempfile::tempdir().unwrap();
     make_prompts(&dir.path().join("prompts"), "1");
-    let store = Arc::new(MemoryStore::new(flows, trunks, agents, queues));
     let port = free_port();
     let cfg = EngineConfig {
         sip_udp: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -447,4 +457,47 @@ pub async fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     f()
+}
+
+/// Log an agent in to its queues through the engine's command API.
+pub async fn login(e: &tongdai_telephony::EngineHandle, agent: &str) {
+    use tongdai_telephony::api::{Command as EngineCommand, CommandRequest};
+    let r = e
+        .command(CommandRequest {
+            idempotency_key: format!("login-{agent}"),
+            command: EngineCommand::AgentLogin {
+                agent_id: agent.into(),
+            },
+        })
+        .await;
+    assert!(r.is_ok(), "{r:?}");
+}
+
+/// Register `user`'s phone (SIPp, digest auth) with an engine; the phone then listens on
+/// `port`. Returns SIPp's exit code.
+pub fn register(
+    dir: &Path,
+    engine: SocketAddr,
+    user: &str,
+    port: u16,
+    password: &str,
+) -> Option<i32> {
+    let args = sipp_args(
+        Some(engine),
+        "uac_register.xml",
+        port,
+        free_port(),
+        &["-s", user, "-au", user, "-ap", password, "-m", "1"],
+    );
+    let mut r = Sipp::start(dir, &format!("register-{user}"), &args);
+    r.wait(Duration::from_secs(15))
+}
+
+/// The interop tests' queues: `tthc` staffed by agent1, `pakn` and `general` by agent2.
+pub fn demo_queues() -> Vec<QueueRow> {
+    vec![
+        queue("tthc", &["agent1"], serde_json::json!({})),
+        queue("pakn", &["agent2"], serde_json::json!({})),
+        queue("general", &["agent2"], serde_json::json!({})),
+    ]
 }
