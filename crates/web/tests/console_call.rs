@@ -1,0 +1,477 @@
+//! Issue 7's end-to-end check with real parts (TEL-9, TEL-6, TEL-7, TEL-8, CASE-1): the SIP
+//! engine runs inside the application on the test database; SIPp plays the citizen (calls the
+//! hotline, presses 1) and the focal officer (reached through the trunk); the operator's phone
+//! is a real SIP phone registered with digest auth (SIPp); headless Chromium drives the console
+//! of operator `tongdai1`. The screen pop appears, a case is filled from it and submitted, the
+//! call is transferred from the transfer panel to a focal officer of the chosen agency, and
+//! afterwards the call record, its recording and the case are linked by the call's id.
+//!
+//! Needs `sipp` (Debian `sip-tester`), `sox`, `/usr/bin/chromium` and `/usr/bin/chromedriver`.
+
+mod common;
+
+use common::chromium::{Driver, WAIT};
+use common::{PASSWORD, TestApp};
+use fantoccini::{Client, Locator};
+use std::net::{SocketAddr, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tongdai_telephony::cdr::{Disposition, LegRole};
+use tongdai_telephony::{Clock, Engine, EngineConfig, FixedHours};
+
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .and_then(|s| s.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// A SIPp process, killed when dropped.
+struct Sipp {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Sipp {
+    fn start(dir: &Path, name: &str, args: &[String]) -> Sipp {
+        let log = dir.join(format!("{name}.log"));
+        let out = std::fs::File::create(&log).expect("log file");
+        let child = Command::new("sipp")
+            .current_dir(dir)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(out)
+            .spawn()
+            .expect("sipp (apt-get install sip-tester)");
+        Sipp { child, log }
+    }
+
+    fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let end = Instant::now() + limit;
+        while Instant::now() < end {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                return s.code();
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    fn log_text(&self) -> String {
+        let mut t = std::fs::read_to_string(&self.log).unwrap_or_default();
+        for e in std::fs::read_dir(self.log.parent().unwrap())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if e.file_name().to_string_lossy().ends_with("_errors.log") {
+                t.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        t
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sipp_args(target: Option<SocketAddr>, scenario: &str, port: u16, extra: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = target.map(|t| t.to_string()).into_iter().collect();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../telephony/tests/sipp")
+        .join(scenario);
+    v.extend(
+        [
+            "-sf",
+            scenario.to_str().expect("path"),
+            "-i",
+            "127.0.0.1",
+            "-mi",
+            "127.0.0.1",
+            "-nostdin",
+            "-trace_err",
+        ]
+        .map(String::from),
+    );
+    v.extend([
+        "-p".into(),
+        port.to_string(),
+        "-mp".into(),
+        free_port().to_string(),
+        "-cp".into(),
+        free_port().to_string(),
+    ]);
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+/// Tones the SIPp scenarios stream (raw A-law): the caller 400 Hz, the phones 1000/1200 Hz.
+fn tones(dir: &Path) {
+    for (file, hz) in [
+        ("caller.al", "400"),
+        ("agent.al", "1000"),
+        ("officer.al", "1200"),
+    ] {
+        let ok = Command::new("sox")
+            .args(["-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw"])
+            .arg(dir.join(file))
+            .args(["synth", "60", "sine", hz])
+            .status()
+            .expect("sox (apt-get install sox)")
+            .success();
+        assert!(ok, "sox made {file}");
+    }
+}
+
+async fn wait_for(c: &Client, script: &str, what: &str) -> serde_json::Value {
+    let end = Instant::now() + WAIT;
+    let mut last = serde_json::Value::Null;
+    while Instant::now() < end {
+        if let Ok(v) = c.execute(script, vec![]).await {
+            if !v.is_null() && v != serde_json::Value::Bool(false) && v != "" {
+                return v;
+            }
+            last = v;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} never happened; last: {last}");
+}
+
+async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
+
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("`{css}` not clickable: {e}"));
+}
+
+/// What the browser part found: the call's id and the case made from it.
+struct Walked {
+    call_id: String,
+    case_path: String,
+    pop_ms: u128,
+}
+
+async fn walk(base: &str, c: &Client, agency: i64, start_call: impl FnOnce()) -> Walked {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "#username", "tongdai1").await;
+    fill(c, "#password", PASSWORD).await;
+    click(c, "form button[type=submit]").await;
+    wait_for(
+        c,
+        "return document.querySelector('header .userbox') !== null;",
+        "login",
+    )
+    .await;
+    c.goto(&format!("{base}/console")).await.unwrap();
+    // The live stream is up, then the operator logs in to the queues from the agent bar.
+    wait_for(
+        c,
+        "var l = document.getElementById('live-state'); var r = document.getElementById('console'); \
+         return l && r && l.textContent === r.getAttribute('data-live');",
+        "the console's live stream",
+    )
+    .await;
+    click(c, "[data-cmd='agent.login']").await;
+    wait_for(
+        c,
+        "return document.getElementById('agent-state').getAttribute('data-status') === 'available';",
+        "the agent available",
+    )
+    .await;
+
+    // The citizen calls; the queue offers the call to this operator: the screen pop.
+    start_call();
+    let offered = Instant::now();
+    let call_id = wait_for(
+        c,
+        "var p = document.getElementById('pop'); return p ? p.getAttribute('data-call') : null;",
+        "the screen pop",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned();
+    let pop_ms = offered.elapsed().as_millis();
+    let number = wait_for(
+        c,
+        "return document.getElementById('call-number').textContent;",
+        "the caller's number",
+    )
+    .await;
+    assert!(
+        number.as_str().unwrap_or_default().contains("912345678"),
+        "the caller's number is shown: {number}"
+    );
+    // The call is answered on the phone; the console follows.
+    wait_for(
+        c,
+        "var s = document.getElementById('call-state'), a = document.getElementById('agent-state'); \
+         return s.textContent === a.getAttribute('data-in_call');",
+        "the call answered",
+    )
+    .await;
+
+    // The case form from the pop, pre-filled and linked to the call.
+    let intake = wait_for(
+        c,
+        "var l = document.getElementById('pop-intake'); return l ? l.getAttribute('href') : null;",
+        "the pop's case link",
+    )
+    .await;
+    let intake = intake.as_str().unwrap_or_default().to_owned();
+    assert!(intake.contains(&call_id), "linked to the call: {intake}");
+    c.goto(&format!("{base}{intake}")).await.unwrap();
+    wait_for(
+        c,
+        "return document.getElementById('call_id').value;",
+        "the call id in the form",
+    )
+    .await;
+    fill(c, "#caller_name", "Nguyễn Văn Gọi").await;
+    fill(c, "#address", "ấp An Hòa, xã An Châu").await;
+    fill(
+        c,
+        "#content",
+        "Hỏi thủ tục đăng ký khai sinh cho con, cần mang giấy tờ gì và nộp ở đâu.",
+    )
+    .await;
+    click(c, "#intake-submit").await;
+    let case_path = wait_for(
+        c,
+        "return /^\\/cases\\/[0-9]+$/.test(location.pathname) ? location.pathname : null;",
+        "the case page",
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned();
+
+    // Back to the console (it resynchronises: the call is still there), then the transfer
+    // panel: the agency's focal officers, and a blind transfer to the first.
+    c.goto(&format!("{base}/console")).await.unwrap();
+    wait_for(
+        c,
+        "return document.getElementById('call-number').textContent.indexOf('912345678') >= 0;",
+        "the call after the console reloaded",
+    )
+    .await;
+    c.execute(
+        "var s = document.getElementById('transfer-agency'); s.value = arguments[0]; \
+         s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![agency.to_string().into()],
+    )
+    .await
+    .unwrap();
+    click(c, "#officers [data-transfer=blind]").await;
+    Walked {
+        call_id,
+        case_path,
+        pop_ms,
+    }
+}
+
+/// TEL-9, TEL-6, TEL-7, TEL-8, CASE-1: a real call through the console, from the pop to the
+/// transfer, with the call record, the recording and the case linked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    tones(dir.path());
+    let agency = app.agency("xa-an-chau", "vp-hdnd-ubnd").await;
+
+    // The carrier side of the trunk is SIPp playing the focal officer's phone.
+    let officer_port = free_port();
+    let tstore = app.telephony.store.clone();
+    let mut trunk = tongdai_telephony::store::demo::demo_trunk();
+    trunk.outbound_proxy = Some(SocketAddr::from(([127, 0, 0, 1], officer_port)));
+    tstore.put_trunk(&trunk, chrono::Utc::now()).await.unwrap();
+    let mut officer = Sipp::start(
+        dir.path(),
+        "officer",
+        &sipp_args(None, "uas_officer.xml", officer_port, &["-m", "1"]),
+    );
+
+    // The engine inside the application, as `tongdai serve` runs it.
+    let rtp = free_port().clamp(20_000, 60_000);
+    let cfg = EngineConfig {
+        sip_udp: SocketAddr::from(([127, 0, 0, 1], free_port())),
+        rtp_ports: (rtp, rtp + 200),
+        recordings_dir: dir.path().join("recordings"),
+        prompts_dir: app.telephony.prompts_dir.clone(),
+        generate_prompts: false,
+        staff_networks: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let engine = Engine::start(
+        cfg,
+        Arc::new(tstore.clone()),
+        Arc::new(FixedHours(true)),
+        Clock::system(),
+    )
+    .await
+    .expect("engine");
+    let sip = engine.sip_addr();
+    app.telephony.set_engine(engine);
+
+    // The operator's phone: extension 1001 of `tongdai1`, digest auth with the demo password.
+    let phone_port = free_port();
+    let mut reg = Sipp::start(
+        dir.path(),
+        "register",
+        &sipp_args(
+            Some(sip),
+            "uac_register.xml",
+            phone_port,
+            &["-s", "1001", "-au", "1001", "-ap", PASSWORD, "-m", "1"],
+        ),
+    );
+    assert_eq!(
+        reg.wait(Duration::from_secs(15)),
+        Some(0),
+        "REGISTER: {}",
+        reg.log_text()
+    );
+    let mut phone = Sipp::start(
+        dir.path(),
+        "phone",
+        &sipp_args(None, "uas_agent.xml", phone_port, &["-m", "1"]),
+    );
+
+    let driver = Driver::start();
+    let c = driver.browser().await;
+    let base = app.addr.clone();
+    let caller_dir = dir.path().to_path_buf();
+    let caller: Arc<std::sync::Mutex<Option<Sipp>>> = Arc::default();
+    let caller_slot = caller.clone();
+    let browser = c.clone();
+    let walked = tokio::spawn(async move {
+        tokio::time::timeout(
+            Duration::from_secs(150),
+            walk(&base, &browser, agency, move || {
+                let args = sipp_args(
+                    Some(sip),
+                    "uac_greeting_queue.xml",
+                    free_port(),
+                    &[
+                        "-s",
+                        "1800888880",
+                        "-d",
+                        "30000",
+                        "-set",
+                        "dtmf_at_ms",
+                        "2500",
+                        "-m",
+                        "1",
+                    ],
+                );
+                *caller_slot.lock().unwrap() = Some(Sipp::start(&caller_dir, "caller", &args));
+            }),
+        )
+        .await
+        .expect("the walk finishes in time")
+    })
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    drop(driver);
+    let walked = walked.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    println!("screen pop {} ms after the call was placed", walked.pop_ms);
+
+    // The officer answers the transferred call; the operator's phone is released; the citizen
+    // talks to the officer and hangs up.
+    let mut caller = caller.lock().unwrap().take().expect("the call was placed");
+    let rc = tokio::task::spawn_blocking(move || {
+        let rc = caller.wait(Duration::from_secs(60));
+        (rc, caller.log_text())
+    })
+    .await
+    .unwrap();
+    assert_eq!(rc.0, Some(0), "the citizen's call: {}", rc.1);
+    let rc = tokio::task::spawn_blocking(move || {
+        (officer.wait(Duration::from_secs(20)), officer.log_text())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rc.0,
+        Some(0),
+        "the focal officer was rung through the trunk: {}",
+        rc.1
+    );
+    let rc = tokio::task::spawn_blocking(move || {
+        (phone.wait(Duration::from_secs(20)), phone.log_text())
+    })
+    .await
+    .unwrap();
+    assert_eq!(rc.0, Some(0), "the operator's phone: {}", rc.1);
+
+    // The call record: answered by 1001, transferred, recorded; the case carries the call id.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let record = loop {
+        if let Some(r) = tstore
+            .call(&walked.call_id)
+            .await
+            .unwrap()
+            .filter(|r| r.ended_at.is_some())
+        {
+            break r;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no closed call record for {}",
+            walked.call_id
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        record.disposition,
+        Some(Disposition::Transferred),
+        "{record:?}"
+    );
+    assert_eq!(record.agent_id.as_deref(), Some("1001"));
+    assert!(
+        record.legs.iter().any(|l| l.role == LegRole::TransferTarget
+            && l.answered_at.is_some()
+            && !l.target.is_empty()),
+        "a transfer leg to the officer: {:?}",
+        record.legs
+    );
+    let sha = record
+        .recording_sha256
+        .clone()
+        .expect("the call was recorded");
+    assert_eq!(sha.len(), 64);
+    let case_id: i64 = walked
+        .case_path
+        .trim_start_matches("/cases/")
+        .parse()
+        .expect("case id");
+    let (case, _) = app.cases.load(case_id).await.expect("the case");
+    assert_eq!(
+        case.call_ids,
+        std::slice::from_ref(&walked.call_id),
+        "the case is linked to the call"
+    );
+}
