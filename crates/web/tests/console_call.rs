@@ -1,12 +1,14 @@
 //! Issue 7's end-to-end check with real parts (TEL-9, TEL-6, TEL-7, TEL-8, CASE-1): the SIP
 //! engine runs inside the application on the test database; SIPp plays the citizen (calls the
-//! hotline, presses 1) and the focal officer (reached through the trunk); the operator's phone
-//! is a real SIP phone registered with digest auth (SIPp); headless Chromium drives the console
-//! of operator `tongdai1`. The screen pop appears, a case is filled from it and submitted, the
-//! call is transferred from the transfer panel to a focal officer of the chosen agency, and
-//! afterwards the call record, its recording and the case are linked by the call's id.
+//! hotline, presses 1); the operator's phone is baresip, registered as extension 1001 with
+//! digest auth and answering by itself; the focal officer's phone is another baresip, reached
+//! through the trunk; headless Chromium drives the console of operator `tongdai1`. The screen
+//! pop appears, a case is filled from it and submitted, the call is transferred from the
+//! transfer panel to a focal officer of the chosen agency, and afterwards the call record, its
+//! recording and the case are linked by the call's id.
 //!
-//! Needs `sipp` (Debian `sip-tester`), `sox`, `/usr/bin/chromium` and `/usr/bin/chromedriver`.
+//! Needs `sipp` (Debian `sip-tester`), `baresip`, `sox`, `/usr/bin/chromium` and
+//! `/usr/bin/chromedriver`.
 
 mod common;
 
@@ -81,6 +83,63 @@ impl Drop for Sipp {
     }
 }
 
+/// A desk phone: baresip listening on `listen` with one account, answering automatically and
+/// speaking a tone; killed when dropped.
+struct Baresip {
+    child: Child,
+    dir: std::path::PathBuf,
+}
+
+impl Baresip {
+    fn start(dir: &Path, listen: u16, account: &str, hz: &str) -> Baresip {
+        std::fs::create_dir_all(dir.join("rec")).unwrap();
+        let ok = Command::new("sox")
+            .args(["-n", "-r", "8000", "-c", "1", "-b", "16"])
+            .arg(dir.join("voice.wav"))
+            .args(["synth", "60", "sine", hz])
+            .status()
+            .expect("sox")
+            .success();
+        assert!(ok, "sox made the phone's voice");
+        let rtp = free_port().clamp(20_000, 60_000);
+        let config = format!(
+            "sip_listen 127.0.0.1:{listen}\nsip_transports udp\naudio_source aufile,voice.wav\n\
+             audio_player alsa,null\naudio_alert alsa,null\nrtp_ports {}-{}\n\
+             module_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\n\
+             module sndfile.so\nmodule alsa.so\nmodule_app account.so\nmodule_app menu.so\n\
+             snd_path rec\n",
+            rtp,
+            rtp + 20
+        );
+        std::fs::write(dir.join("config"), config).unwrap();
+        std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
+        let log = std::fs::File::create(dir.join("baresip.log")).unwrap();
+        let child = Command::new("baresip")
+            .current_dir(dir)
+            .args(["-f", "."])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("baresip (apt-get install baresip)");
+        Baresip {
+            child,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.join("baresip.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Baresip {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn sipp_args(target: Option<SocketAddr>, scenario: &str, port: u16, extra: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = target.map(|t| t.to_string()).into_iter().collect();
     let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -111,22 +170,16 @@ fn sipp_args(target: Option<SocketAddr>, scenario: &str, port: u16, extra: &[&st
     v
 }
 
-/// Tones the SIPp scenarios stream (raw A-law): the caller 400 Hz, the phones 1000/1200 Hz.
-fn tones(dir: &Path) {
-    for (file, hz) in [
-        ("caller.al", "400"),
-        ("agent.al", "1000"),
-        ("officer.al", "1200"),
-    ] {
-        let ok = Command::new("sox")
-            .args(["-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw"])
-            .arg(dir.join(file))
-            .args(["synth", "60", "sine", hz])
-            .status()
-            .expect("sox (apt-get install sox)")
-            .success();
-        assert!(ok, "sox made {file}");
-    }
+/// The tone the citizen's SIPp streams (raw A-law, 400 Hz).
+fn caller_tone(dir: &Path) {
+    let ok = Command::new("sox")
+        .args(["-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw"])
+        .arg(dir.join("caller.al"))
+        .args(["synth", "60", "sine", "400"])
+        .status()
+        .expect("sox (apt-get install sox)")
+        .success();
+    assert!(ok, "sox made caller.al");
 }
 
 async fn wait_for(c: &Client, script: &str, what: &str) -> serde_json::Value {
@@ -173,7 +226,13 @@ struct Walked {
     pop_ms: u128,
 }
 
-async fn walk(base: &str, c: &Client, agency: i64, start_call: impl FnOnce()) -> Walked {
+async fn walk(
+    base: &str,
+    c: &Client,
+    agency: i64,
+    start_call: impl FnOnce(),
+    officer_ready: impl FnOnce(String),
+) -> Walked {
     c.goto(&format!("{base}/login")).await.unwrap();
     fill(c, "#username", "tongdai1").await;
     fill(c, "#password", PASSWORD).await;
@@ -284,6 +343,15 @@ async fn walk(base: &str, c: &Client, agency: i64, start_call: impl FnOnce()) ->
     )
     .await
     .unwrap();
+    let target = wait_for(
+        c,
+        "var b = document.querySelector('#officers [data-transfer=blind]'); \
+         return b ? b.getAttribute('data-target') : null;",
+        "the agency's officers",
+    )
+    .await;
+    officer_ready(target.as_str().unwrap_or_default().to_owned());
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     click(c, "#officers [data-transfer=blind]").await;
     Walked {
         call_id,
@@ -299,20 +367,16 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    tones(dir.path());
+    caller_tone(dir.path());
     let agency = app.agency("xa-an-chau", "vp-hdnd-ubnd").await;
 
-    // The carrier side of the trunk is SIPp playing the focal officer's phone.
+    // The carrier side of the trunk: the focal officer's baresip, started when the operator has
+    // chosen the officer (it answers as the number dialled).
     let officer_port = free_port();
     let tstore = app.telephony.store.clone();
     let mut trunk = tongdai_telephony::store::demo::demo_trunk();
     trunk.outbound_proxy = Some(SocketAddr::from(([127, 0, 0, 1], officer_port)));
     tstore.put_trunk(&trunk, chrono::Utc::now()).await.unwrap();
-    let mut officer = Sipp::start(
-        dir.path(),
-        "officer",
-        &sipp_args(None, "uas_officer.xml", officer_port, &["-m", "1"]),
-    );
 
     // The engine inside the application, as `tongdai serve` runs it.
     let rtp = free_port().clamp(20_000, 60_000);
@@ -336,28 +400,54 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
     let sip = engine.sip_addr();
     app.telephony.set_engine(engine);
 
-    // The operator's phone: extension 1001 of `tongdai1`, digest auth with the demo password.
-    let phone_port = free_port();
-    let mut reg = Sipp::start(
-        dir.path(),
-        "register",
-        &sipp_args(
-            Some(sip),
-            "uac_register.xml",
-            phone_port,
-            &["-s", "1001", "-au", "1001", "-ap", PASSWORD, "-m", "1"],
+    // The operator's phone: baresip as extension 1001 of `tongdai1`, with digest auth.
+    let phone_password = "phone-1001-secret";
+    let operator = app.account_named("tongdai1").await;
+    tstore
+        .put_agent(
+            &tongdai_telephony::store::admin::AgentInput {
+                id: "1001".into(),
+                display_name: operator.display_name.clone(),
+                sip_username: "1001".into(),
+                sip_password: Some(phone_password.into()),
+                account_id: Some(operator.id),
+                wrap_up_s: Some(0),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    app.telephony
+        .engine()
+        .expect("engine")
+        .reload_peers()
+        .await
+        .expect("the engine reloads its agents");
+    let phone = Baresip::start(
+        &dir.path().join("phone"),
+        free_port(),
+        &format!(
+            "<sip:1001@{sip}>;auth_pass={phone_password};answermode=auto;regint=600;audio_codecs=PCMA"
         ),
+        "1000",
     );
-    assert_eq!(
-        reg.wait(Duration::from_secs(15)),
-        Some(0),
-        "REGISTER: {}",
-        reg.log_text()
-    );
-    let mut phone = Sipp::start(
-        dir.path(),
-        "phone",
-        &sipp_args(None, "uas_agent.xml", phone_port, &["-m", "1"]),
+    let registered = {
+        let end = Instant::now() + Duration::from_secs(20);
+        loop {
+            let engine = app.telephony.engine().expect("engine");
+            if engine.registrations().iter().any(|r| r.username == "1001") {
+                break true;
+            }
+            if Instant::now() > end {
+                break false;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    assert!(
+        registered,
+        "baresip registered as 1001: {}",
+        phone.log_text()
     );
 
     let driver = Driver::start();
@@ -366,12 +456,19 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
     let caller_dir = dir.path().to_path_buf();
     let caller: Arc<std::sync::Mutex<Option<Sipp>>> = Arc::default();
     let caller_slot = caller.clone();
+    let officer: Arc<std::sync::Mutex<Option<Baresip>>> = Arc::default();
+    let officer_slot = officer.clone();
+    let officer_dir = dir.path().join("officer");
     let browser = c.clone();
     let walked = tokio::spawn(async move {
         tokio::time::timeout(
             Duration::from_secs(150),
-            walk(&base, &browser, agency, move || {
-                let args = sipp_args(
+            walk(
+                &base,
+                &browser,
+                agency,
+                move || {
+                    let args = sipp_args(
                     Some(sip),
                     "uac_greeting_queue.xml",
                     free_port(),
@@ -387,8 +484,19 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
                         "1",
                     ],
                 );
-                *caller_slot.lock().unwrap() = Some(Sipp::start(&caller_dir, "caller", &args));
-            }),
+                    *caller_slot.lock().unwrap() = Some(Sipp::start(&caller_dir, "caller", &args));
+                },
+                move |number| {
+                    *officer_slot.lock().unwrap() = Some(Baresip::start(
+                        &officer_dir,
+                        officer_port,
+                        &format!(
+                            "<sip:{number}@127.0.0.1:{officer_port}>;regint=0;answermode=auto;audio_codecs=PCMA"
+                        ),
+                        "1200",
+                    ));
+                },
+            ),
         )
         .await
         .expect("the walk finishes in time")
@@ -409,23 +517,12 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
     .await
     .unwrap();
     assert_eq!(rc.0, Some(0), "the citizen's call: {}", rc.1);
-    let rc = tokio::task::spawn_blocking(move || {
-        (officer.wait(Duration::from_secs(20)), officer.log_text())
-    })
-    .await
-    .unwrap();
-    assert_eq!(
-        rc.0,
-        Some(0),
-        "the focal officer was rung through the trunk: {}",
-        rc.1
-    );
-    let rc = tokio::task::spawn_blocking(move || {
-        (phone.wait(Duration::from_secs(20)), phone.log_text())
-    })
-    .await
-    .unwrap();
-    assert_eq!(rc.0, Some(0), "the operator's phone: {}", rc.1);
+    drop(phone);
+    let officer = officer
+        .lock()
+        .unwrap()
+        .take()
+        .expect("the officer's phone was started");
 
     // The call record: answered by 1001, transferred, recorded; the case carries the call id.
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -463,6 +560,14 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
         .clone()
         .expect("the call was recorded");
     assert_eq!(sha.len(), 64);
+    assert!(
+        record
+            .legs
+            .iter()
+            .any(|l| l.role == LegRole::TransferTarget && l.answered_at.is_some()),
+        "the officer's baresip answered: {}",
+        officer.log_text()
+    );
     let case_id: i64 = walked
         .case_path
         .trim_start_matches("/cases/")
