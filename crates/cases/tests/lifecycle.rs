@@ -67,6 +67,16 @@ async fn world() -> World {
     }
 }
 
+/// The demo province's tenant id.
+async fn province(w: &World) -> i64 {
+    let mut c = w.db.store.conn().await.unwrap();
+    org::tenant_by_code(&mut c, "tinh-an-giang")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
 async fn actor(w: &World, username: &str) -> Actor {
     let mut c = w.db.store.conn().await.unwrap();
     let (account, _) = accounts::find_for_login(&mut c, username)
@@ -119,14 +129,7 @@ async fn unread(w: &World, username: &str) -> Vec<String> {
 #[tokio::test]
 async fn a_case_from_intake_to_closing_case_6() {
     let w = world().await;
-    let province = {
-        let mut c = w.db.store.conn().await.unwrap();
-        org::tenant_by_code(&mut c, "tinh-an-giang")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let province = province(&w).await;
     let agency = {
         let mut c = w.db.store.conn().await.unwrap();
         org::agencies(&mut c, None)
@@ -358,14 +361,7 @@ async fn a_case_from_intake_to_closing_case_6() {
 #[tokio::test]
 async fn the_head_deadline_breach_is_reported_once_case_6() {
     let w = world().await;
-    let province = {
-        let mut c = w.db.store.conn().await.unwrap();
-        org::tenant_by_code(&mut c, "tinh-an-giang")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let province = province(&w).await;
     let agency = {
         let mut c = w.db.store.conn().await.unwrap();
         org::agencies(&mut c, None)
@@ -497,14 +493,7 @@ async fn forwarding_checks_the_agency_case_4() {
 #[tokio::test]
 async fn public_submissions_are_rate_limited() {
     let w = world().await;
-    let province = {
-        let mut c = w.db.store.conn().await.unwrap();
-        org::tenant_by_code(&mut c, "tinh-an-giang")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let province = province(&w).await;
     let phone = tongdai_domain::phone::PhoneNumber::parse("0912345678").unwrap();
     let citizen = Actor::Citizen { phone };
     let origin = Origin {
@@ -539,14 +528,7 @@ async fn public_submissions_are_rate_limited() {
 #[tokio::test]
 async fn the_daily_summary_runs_late_but_once_case_13() {
     let w = world().await;
-    let province = {
-        let mut c = w.db.store.conn().await.unwrap();
-        org::tenant_by_code(&mut c, "tinh-an-giang")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let province = province(&w).await;
     summary::ensure_scheduled(&w.service).await.unwrap();
     w.service
         .intake(
@@ -595,14 +577,7 @@ async fn the_daily_summary_runs_late_but_once_case_13() {
 #[tokio::test]
 async fn a_changed_tenant_policy_applies_at_once() {
     let w = world().await;
-    let province = {
-        let mut c = w.db.store.conn().await.unwrap();
-        org::tenant_by_code(&mut c, "tinh-an-giang")
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    };
+    let province = province(&w).await;
     let operator = actor(&w, "tongdai1").await;
     let origin = Origin::default();
     let short = "Đường ấp An Hòa bị ngập sau mưa, xe máy không qua được.";

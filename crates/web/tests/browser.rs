@@ -13,7 +13,7 @@ use fantoccini::{Client, Locator};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::chromium::{Driver, WAIT};
+use common::chromium::{Driver, WAIT, click, click_link, fill};
 
 fn screenshots_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is `<target>/tmp`.
@@ -57,37 +57,6 @@ async fn wait_text(c: &Client, css: &str, expected: &str) -> String {
 /// The first `<h1>` once it reads `expected`.
 async fn heading(c: &Client, expected: &str) {
     wait_text(c, "main h1", expected).await;
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
-}
-
-async fn click_link(c: &Client, text: &str) {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|e| panic!("no link «{text}»: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click «{text}»: {e}"));
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
 }
 
 /// Set a field by script (date inputs take keys in the browser's locale order).

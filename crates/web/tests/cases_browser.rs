@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use tongdai_domain::case::CaseState;
 
-use common::chromium::{Driver, WAIT};
+use common::chromium::{Driver, WAIT, click, click_link, fill};
 
 fn screenshots_dir() -> PathBuf {
     // CARGO_TARGET_TMPDIR is `<target>/tmp`.
@@ -78,39 +78,6 @@ async fn wait_state(c: &Client, css: &str, code: &str) {
         Err(_) => String::new(),
     };
     panic!("`{css}` never reached state {code} (last {last:?}); page: {errors}");
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
-}
-
-async fn click_link(c: &Client, text: &str) {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::LinkText(text))
-        .await
-        .unwrap_or_else(|e| panic!("no link «{text}»: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click «{text}»: {e}"));
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
 }
 
 async fn select(c: &Client, css: &str, value: &str) {

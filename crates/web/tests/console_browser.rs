@@ -13,7 +13,7 @@ use common::TestApp;
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
-use common::chromium::{Driver, WAIT};
+use common::chromium::{Driver, WAIT, fill};
 
 /// Wait until the element's text contains `expected`; returns the text.
 async fn wait_text(c: &Client, css: &str, expected: &str) -> String {
@@ -53,17 +53,6 @@ async fn wait_value(c: &Client, id: &str, expected: &str) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("#{id} never read «{expected}»; last: «{last}»");
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
 }
 
 async fn console_walk(app: &TestApp, c: &Client, a1: i64) {

@@ -12,9 +12,9 @@
 
 mod common;
 
-use common::chromium::{Driver, WAIT};
+use common::chromium::{Driver, WAIT, click, fill};
 use common::{PASSWORD, TestApp};
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use std::net::{SocketAddr, UdpSocket};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -209,28 +209,6 @@ async fn wait_for(c: &Client, script: &str, what: &str) -> serde_json::Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("{what} never happened; last: {last}");
-}
-
-async fn fill(c: &Client, css: &str, value: &str) {
-    let e = c
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
-    e.clear().await.unwrap();
-    e.send_keys(value).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("`{css}` not clickable: {e}"));
 }
 
 /// What the browser part found: the call's id and the case made from it.

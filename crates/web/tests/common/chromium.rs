@@ -133,3 +133,39 @@ impl Drop for Driver {
         }
     }
 }
+
+/// Click the element `css` matches, once it is there.
+pub async fn click(c: &Client, css: &str) {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click `{css}`: {e}"));
+}
+
+/// Click the link with this text, once it is there.
+pub async fn click_link(c: &Client, text: &str) {
+    c.wait()
+        .at_most(WAIT)
+        .for_element(fantoccini::Locator::LinkText(text))
+        .await
+        .unwrap_or_else(|e| panic!("no link «{text}»: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click «{text}»: {e}"));
+}
+
+/// Replace the value of the field `css` matches, once it is there.
+pub async fn fill(c: &Client, css: &str, value: &str) {
+    let e = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no `{css}`: {e}"));
+    e.clear().await.unwrap();
+    e.send_keys(value).await.unwrap();
+}
