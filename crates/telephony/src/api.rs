@@ -44,6 +44,9 @@ pub enum EventKind {
     },
     #[serde(rename = "call.held")]
     CallHeld { call_id: String, on_hold: bool },
+    /// The agent's audio to the caller is cut (`muted`) or restored.
+    #[serde(rename = "call.muted")]
+    CallMuted { call_id: String, muted: bool },
     #[serde(rename = "call.transfer.started")]
     TransferStarted {
         call_id: String,
@@ -119,6 +122,17 @@ pub enum Command {
     CallHold { call_id: String },
     #[serde(rename = "call.unhold")]
     CallUnhold { call_id: String },
+    /// Cut the agent's audio to the caller: the engine sends silence in its place, so the
+    /// caller's RTP stream never stops and the recording's staff channel is silent too.
+    /// Refused unless the call is answered.
+    #[serde(rename = "call.mute")]
+    CallMute { call_id: String },
+    #[serde(rename = "call.unmute")]
+    CallUnmute { call_id: String },
+    /// Answer from the console a call ringing at `agent_id`'s phone: the engine offers it
+    /// again with an auto-answer hint (see [`crate::call`]). Refused unless it rings there.
+    #[serde(rename = "call.answer")]
+    CallAnswer { call_id: String, agent_id: String },
     /// Target: an agent id / extension, or a national number through the trunk.
     #[serde(rename = "call.transfer.blind")]
     TransferBlind { call_id: String, target: String },
@@ -216,6 +230,30 @@ mod tests {
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(v["type"], "call.held");
         assert_eq!(v["seq"], 7);
+        let m: Command = serde_json::from_str(r#"{"type":"call.mute","call_id":"c"}"#).unwrap();
+        assert_eq!(
+            m,
+            Command::CallMute {
+                call_id: "c".into()
+            }
+        );
+        let a: Command =
+            serde_json::from_str(r#"{"type":"call.answer","call_id":"c","agent_id":"1001"}"#)
+                .unwrap();
+        assert_eq!(
+            a,
+            Command::CallAnswer {
+                call_id: "c".into(),
+                agent_id: "1001".into()
+            }
+        );
+        let muted = serde_json::to_value(EventKind::CallMuted {
+            call_id: "c".into(),
+            muted: true,
+        })
+        .unwrap();
+        assert_eq!(muted["type"], "call.muted");
+        assert_eq!(muted["muted"], true);
         let r = serde_json::to_value(CommandReply::err(
             CommandErrorCode::NotFound,
             "no such call",

@@ -880,6 +880,9 @@ impl EngineHandle {
             Command::CallHangup { ref call_id }
             | Command::CallHold { ref call_id }
             | Command::CallUnhold { ref call_id }
+            | Command::CallMute { ref call_id }
+            | Command::CallUnmute { ref call_id }
+            | Command::CallAnswer { ref call_id, .. }
             | Command::TransferBlind { ref call_id, .. }
             | Command::TransferAttendedStart { ref call_id, .. }
             | Command::TransferAttendedComplete { ref call_id }

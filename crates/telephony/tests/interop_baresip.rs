@@ -6,40 +6,11 @@
 mod common;
 
 use common::*;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use tongdai_telephony::Clock;
 use tongdai_telephony::api::{Command as Cmd, CommandRequest};
 use tongdai_telephony::cdr::Disposition;
-
-fn baresip_dir(dir: &Path, sip_port: u16, rtp: (u16, u16)) {
-    std::fs::create_dir_all(dir.join("rec")).unwrap();
-    sox(&[
-        "-n",
-        "-r",
-        "8000",
-        "-c",
-        "1",
-        "-b",
-        "16",
-        dir.join("caller_400.wav").to_str().unwrap(),
-        "synth",
-        "30",
-        "sine",
-        "400",
-    ]);
-    let config = format!(
-        "sip_listen 127.0.0.1:{sip_port}\nsip_transports udp\naudio_source aufile,caller_400.wav\naudio_player alsa,null\naudio_alert alsa,null\nrtp_ports {}-{}\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule alsa.so\nmodule_app account.so\nmodule_app menu.so\nsnd_path rec\n",
-        rtp.0, rtp.1
-    );
-    std::fs::write(dir.join("config"), config).unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        format!("<sip:0912345678@127.0.0.1:{sip_port}>;regint=0;audio_codecs=PCMA\n"),
-    )
-    .unwrap();
-}
 
 /// Scenario a with baresip as the caller (TEL-2, TEL-4, TEL-5, TEL-7).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1611,12 +1611,17 @@ pub fn openapi_document() -> serde_json::Value {
             },
         });
         crate::pages::cases::schema::extend(&method, s.path, &mut op);
+        crate::pages::telephony::schema::extend(&method, s.path, &mut op);
         let entry = paths
             .entry(s.path.to_owned())
             .or_insert_with(|| serde_json::json!({}));
         if let Some(obj) = entry.as_object_mut() {
             obj.insert(method, op);
         }
+    }
+    let mut schemas = crate::pages::cases::schema::components();
+    if let Some(m) = schemas.as_object_mut() {
+        m.extend(crate::pages::telephony::schema::components());
     }
     serde_json::json!({
         "openapi": "3.1.0",
@@ -1625,6 +1630,6 @@ pub fn openapi_document() -> serde_json::Value {
         "components": { "securitySchemes": {
             "bearerToken": { "type": "http", "scheme": "bearer", "description": "Personal API token (td_…), created on the account page" },
             "sessionCookie": { "type": "apiKey", "in": "cookie", "name": auth::SESSION_COOKIE },
-        }, "schemas": crate::pages::cases::schema::components() },
+        }, "schemas": schemas },
     })
 }

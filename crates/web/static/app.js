@@ -77,7 +77,8 @@
 // the browser with Last-Event-ID) and sends the engine's commands; the screen pop is fetched
 // when a call is offered to this operator. After a reconnection the console asks the server
 // for its agent's state (/console/state), so a dropped connection loses neither the call nor
-// its timer (kept in sessionStorage).
+// its timer (kept in sessionStorage). Answering asks the operator's phone to pick up
+// (call.answer); Alt+M mutes or unmutes, as the last call.muted event says.
 (function () {
   "use strict";
   var root = document.getElementById("console");
@@ -109,7 +110,17 @@
       numberEl.textContent = "—";
       callStateEl.textContent = "";
     }
+    showCall();
     tick();
+  }
+  // The call's phase (offered, in_call, held) and whether the operator is muted.
+  function showCall() {
+    var muted = !!(current && current.muted);
+    var mb = $("mute-button");
+    if (mb) { mb.setAttribute("aria-pressed", muted ? "true" : "false"); }
+    if (!current || !current.phase) { return; }
+    callStateEl.textContent = label(current.phase) + (muted ? " · " + label("muted") : "");
+    callStateEl.setAttribute("data-muted", muted ? "true" : "false");
   }
   setInterval(tick, 1000);
   function pop(number, callId) {
@@ -147,7 +158,7 @@
   function digits(v) { return (v || "").replace(/[^0-9+]/g, ""); }
   function build(name) {
     var c = { type: name };
-    if (name.indexOf("agent.") === 0 || name === "call.originate") { c.agent_id = agent; }
+    if (name.indexOf("agent.") === 0 || name === "call.originate" || name === "call.answer") { c.agent_id = agent; }
     if (name === "agent.pause") { c.reason = $("pause-reason").value; }
     if (name.indexOf("call.") === 0 && name !== "call.originate") {
       if (!current) { return null; }
@@ -176,7 +187,8 @@
     }
   });
   var keys = { l: "agent.login", a: "agent.unpause", p: "agent.pause", w: "agent.end_wrapup",
-    h: "call.hold", u: "call.unhold", x: "call.hangup", t: "call.transfer.blind" };
+    y: "call.answer", enter: "call.answer", h: "call.hold", u: "call.unhold", x: "call.hangup",
+    t: "call.transfer.blind" };
   document.addEventListener("keydown", function (e) {
     if (!e.altKey || e.ctrlKey || e.metaKey || !e.key) { return; }
     var k = e.key.toLowerCase();
@@ -185,6 +197,12 @@
       e.preventDefault();
       var l = $("pop-intake") || $("case-form-link");
       window.open(l.href, "case-form");
+      return;
+    }
+    if (k === "m") {
+      e.preventDefault();
+      var m = build(current && current.muted ? "call.unmute" : "call.mute");
+      if (m) { send(m); }
       return;
     }
     if (keys[k]) { e.preventDefault(); var c = build(keys[k]); if (c) { send(c); } }
@@ -198,7 +216,8 @@
         if (s.state) { showState(s.state); }
         if (s.call_id) {
           if (!current || current.id !== s.call_id) {
-            setCall({ id: s.call_id, number: s.caller_number, since: s.state === "in_call" ? Date.now() : null });
+            setCall({ id: s.call_id, number: s.caller_number, since: s.state === "in_call" ? Date.now() : null,
+              phase: s.state === "in_call" ? "in_call" : "offered" });
           }
           if (!$("pop").getAttribute("data-call")) { pop(s.caller_number, s.call_id); }
         } else if (current) {
@@ -218,20 +237,23 @@
     source.addEventListener("call.offered", function (e) {
       var d = data(e);
       if (d.agent_id !== agent) { return; }
-      setCall({ id: d.call_id, number: d.caller_number, since: null });
-      callStateEl.textContent = label("offered");
+      setCall({ id: d.call_id, number: d.caller_number, since: null, phase: "offered" });
       pop(d.caller_number, d.call_id);
     });
     source.addEventListener("call.answered", function (e) {
       var d = data(e);
       if (!current || d.call_id !== current.id) { return; }
       current.since = Date.now();
-      callStateEl.textContent = label("in_call");
+      current.phase = "in_call";
       setCall(current);
     });
     source.addEventListener("call.held", function (e) {
       var d = data(e);
-      if (current && d.call_id === current.id) { callStateEl.textContent = d.on_hold ? label("held") : label("in_call"); }
+      if (current && d.call_id === current.id) { current.phase = d.on_hold ? "held" : "in_call"; setCall(current); }
+    });
+    source.addEventListener("call.muted", function (e) {
+      var d = data(e);
+      if (current && d.call_id === current.id) { current.muted = !!d.muted; setCall(current); }
     });
     source.addEventListener("call.ended", function (e) {
       var d = data(e);
@@ -243,7 +265,7 @@
   function close() { if (source) { source.close(); source = null; } }
   window.addEventListener("pagehide", close);
   window.addEventListener("pageshow", function (e) { if (e.persisted) { open(); } });
-  if (current) { numberEl.textContent = current.number || "—"; tick(); }
+  if (current) { numberEl.textContent = current.number || "—"; showCall(); tick(); }
   if (root.getAttribute("data-engine") === "on") { open(); } else { liveEl.textContent = text("offline"); }
 })();
 // Drafts of the case intake form (issue 7, resilience): what the operator types is saved in

@@ -473,7 +473,10 @@ async fn tel_9_console_page_agent_bar_kb_and_transfer_panel() {
         "agent.pause",
         "agent.unpause",
         "agent.end_wrapup",
+        "call.answer",
         "call.hold",
+        "call.mute",
+        "call.unmute",
         "call.hangup",
         "call.transfer.blind",
         "call.transfer.attended.start",
@@ -481,7 +484,10 @@ async fn tel_9_console_page_agent_bar_kb_and_transfer_panel() {
     ] {
         assert!(page.contains(&format!("data-cmd=\"{cmd}\"")), "{cmd}");
     }
-    assert!(page.contains("Alt+X"));
+    for key in ["Alt+X", "Alt+Y", "Alt+M"] {
+        assert!(page.contains(&format!("title=\"{key}\"")), "{key}");
+    }
+    assert!(element(&page, "agent-state").contains("data-muted="));
     assert!(element(&page, "console-kb").contains("hx-get=\"/kb/search\""));
     assert!(element(&page, "transfer-panel").contains(&format!("value=\"{a1}\"")));
     assert!(page.contains("/static/app.js") && !page.contains("onclick"));
@@ -529,6 +535,274 @@ async fn tel_9_console_page_agent_bar_kb_and_transfer_panel() {
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(body["error"], "telephony_off");
+}
+
+/// The console's live stream, read in the background: everything received so far.
+fn read_events(mut resp: reqwest::Response) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let seen: std::sync::Arc<std::sync::Mutex<String>> = Default::default();
+    let out = seen.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(chunk)) = resp.chunk().await {
+            out.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&chunk));
+        }
+    });
+    seen
+}
+
+/// The data of the first event of `kind` in the stream whose data `f` accepts (bounded wait).
+async fn sse_event(
+    seen: &std::sync::Mutex<String>,
+    kind: &str,
+    f: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = seen.lock().unwrap().clone();
+        let found = text.split("\n\n").find_map(|block| {
+            let mut lines = block.lines();
+            lines
+                .clone()
+                .any(|l| l == format!("event: {kind}"))
+                .then(|| lines.find_map(|l| l.strip_prefix("data: ")))
+                .flatten()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .filter(|v| f(v))
+        });
+        if let Some(v) = found {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < end,
+            "no {kind} event in the console's stream: {text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// TEL-9 (issue 7's agent bar): with the engine inside the application, the operator's console
+/// answers and mutes through the web API. The citizen (SIPp) is offered to extension 1001, a
+/// SIPp phone configured for auto-answer; before the answer, mute is refused (409) and another
+/// operator cannot answer for 1001 (403); "answer" makes the phone pick up; mute and unmute
+/// reach every console as `call.muted` events over SSE; every command is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tel_9_console_answers_on_the_phone_and_mutes_through_the_api() {
+    use common::sipp::{Sipp, free_port, free_sip_port, sipp_args, tone};
+    use std::sync::Arc;
+    use std::time::Duration;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    tone(dir.path(), "caller.al", "400");
+    tone(dir.path(), "agent.al", "1000");
+    let tstore = app.telephony.store.clone();
+    let rtp = free_port().clamp(20_000, 60_000);
+    let cfg = tongdai_telephony::EngineConfig {
+        sip_udp: std::net::SocketAddr::from(([127, 0, 0, 1], free_port())),
+        rtp_ports: (rtp, rtp + 200),
+        recordings_dir: dir.path().join("recordings"),
+        prompts_dir: app.telephony.prompts_dir.clone(),
+        generate_prompts: false,
+        staff_networks: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    };
+    let engine = tongdai_telephony::Engine::start(
+        cfg,
+        Arc::new(tstore.clone()),
+        Arc::new(tongdai_telephony::FixedHours(true)),
+        tongdai_telephony::Clock::system(),
+    )
+    .await
+    .expect("engine");
+    let sip = engine.sip_addr();
+    app.telephony.set_engine(engine);
+    let engine = app.telephony.engine().expect("engine");
+
+    // Extension 1001 (operator tongdai1) registers its phone with digest auth.
+    let phone_password = "phone-1001-secret";
+    let operator = app.account_named("tongdai1").await;
+    tstore
+        .put_agent(
+            &tongdai_telephony::store::admin::AgentInput {
+                id: "1001".into(),
+                display_name: operator.display_name.clone(),
+                sip_username: "1001".into(),
+                sip_password: Some(phone_password.into()),
+                account_id: Some(operator.id),
+                wrap_up_s: Some(0),
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    engine.reload_peers().await.expect("agents reloaded");
+    let phone_port = free_sip_port();
+    let reg = sipp_args(
+        Some(sip),
+        "uac_register.xml",
+        phone_port,
+        &[
+            "-s",
+            "1001",
+            "-au",
+            "1001",
+            "-ap",
+            phone_password,
+            "-m",
+            "1",
+        ],
+    );
+    let mut r = Sipp::start(dir.path(), "register", &reg);
+    let rc = tokio::task::spawn_blocking(move || (r.wait(Duration::from_secs(15)), r.log_text()))
+        .await
+        .unwrap();
+    assert_eq!(rc.0, Some(0), "REGISTER: {}", rc.1);
+    let mut phone = Sipp::start(
+        dir.path(),
+        "phone",
+        &sipp_args(None, "uas_agent_auto_answer.xml", phone_port, &["-m", "2"]),
+    );
+
+    let op = app.login("tongdai1").await;
+    let (status, _) = op.get("/console").await;
+    assert_eq!(status, StatusCode::OK);
+    let seen = read_events(op.get_raw("/api/v1/telephony/events").await);
+    let post = |c: &common::Client, key: &str, command: serde_json::Value| {
+        let req = c
+            .http
+            .post(format!("{}/api/v1/telephony/commands", c.base))
+            .header("x-csrf-token", c.csrf())
+            .json(&serde_json::json!({ "idempotency_key": key, "command": command }));
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            (
+                status,
+                resp.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = post(
+        &op,
+        "in",
+        serde_json::json!({"type": "agent.login", "agent_id": "1001"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The citizen presses 1 after 4 s (queue tthc, 1001 first), then waits for the engine's BYE.
+    let bye_from = tokio::time::Instant::now() + Duration::from_secs(9);
+    let mut caller = Sipp::start(
+        dir.path(),
+        "caller",
+        &sipp_args(
+            Some(sip),
+            "uac_ivr_engine_bye.xml",
+            free_port(),
+            &["-s", "1800888880", "-m", "1"],
+        ),
+    );
+    let offered = sse_event(&seen, "call.offered", |d| d["agent_id"] == "1001").await;
+    let call_id = offered["call_id"].as_str().unwrap().to_owned();
+
+    let (status, body) = post(
+        &op,
+        "mute-early",
+        serde_json::json!({"type": "call.mute", "call_id": call_id}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "nothing to mute before the answer: {body}"
+    );
+    assert_eq!(body["code"], "invalid_state");
+    assert!(
+        body["message"].as_str().unwrap().contains("not answered"),
+        "{body}"
+    );
+    let other = app.login("tongdai2").await;
+    let _ = other.get("/console").await;
+    let (status, _) = post(
+        &other,
+        "steal",
+        serde_json::json!({"type": "call.answer", "call_id": call_id, "agent_id": "1001"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another operator's phone");
+
+    let (status, body) = post(
+        &op,
+        "answer",
+        serde_json::json!({"type": "call.answer", "call_id": call_id, "agent_id": "1001"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    sse_event(&seen, "call.answered", |d| d["call_id"] == call_id.as_str()).await;
+
+    let (status, body) = post(
+        &op,
+        "mute",
+        serde_json::json!({"type": "call.mute", "call_id": call_id}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    sse_event(&seen, "call.muted", |d| {
+        d["call_id"] == call_id.as_str() && d["muted"] == true
+    })
+    .await;
+    let (status, body) = post(
+        &op,
+        "unmute",
+        serde_json::json!({"type": "call.unmute", "call_id": call_id}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    sse_event(&seen, "call.muted", |d| {
+        d["call_id"] == call_id.as_str() && d["muted"] == false
+    })
+    .await;
+
+    tokio::time::sleep_until(bye_from).await;
+    let (status, body) = post(
+        &op,
+        "bye",
+        serde_json::json!({"type": "call.hangup", "call_id": call_id}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rc = tokio::task::spawn_blocking(move || {
+        (caller.wait(Duration::from_secs(20)), caller.log_text())
+    })
+    .await
+    .unwrap();
+    assert_eq!(rc.0, Some(0), "the citizen's call: {}", rc.1);
+    let rc = tokio::task::spawn_blocking(move || {
+        (phone.wait(Duration::from_secs(20)), phone.log_text())
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        rc.0,
+        Some(0),
+        "the phone: offer CANCELled, re-offer answered: {}",
+        rc.1
+    );
+
+    let audited: Vec<String> = app
+        .audit_of("telephony.command")
+        .await
+        .iter()
+        .map(|e| e.detail.clone())
+        .collect();
+    for kind in ["call.answer", "call.mute", "call.unmute"] {
+        assert!(
+            audited.iter().any(|d| d.contains(kind)),
+            "{kind} audited: {audited:?}"
+        );
+    }
+    engine.shutdown(Duration::from_secs(2)).await;
 }
 
 /// REP-5: the wallboard shows calls waiting and the longest wait, operators by state, calls

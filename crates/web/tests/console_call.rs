@@ -13,89 +13,16 @@
 mod common;
 
 use common::chromium::{Driver, WAIT, click, fill};
+use common::sipp::{Sipp, free_port, free_sip_port, sipp_args, tone};
 use common::{PASSWORD, TestApp};
 use fantoccini::Client;
-use std::net::{SocketAddr, UdpSocket};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tongdai_telephony::cdr::{Disposition, LegRole};
 use tongdai_telephony::{Clock, Engine, EngineConfig, FixedHours};
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// A port free for both UDP and TCP, below the kernel's range of ephemeral ports (32768 and up),
-/// so that no outgoing connection takes it before the phone binds it: baresip listens for SIP
-/// on both transports.
-fn free_sip_port() -> u16 {
-    let start = 20_000 + (std::process::id() as u16 % 6_000) + (free_port() % 4_000);
-    (start..32_000)
-        .chain(20_000..start)
-        .find(|p| {
-            UdpSocket::bind(("127.0.0.1", *p)).is_ok()
-                && std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok()
-        })
-        .expect("a free port for SIP")
-}
-
-/// A SIPp process, killed when dropped.
-struct Sipp {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Sipp {
-    fn start(dir: &Path, name: &str, args: &[String]) -> Sipp {
-        let log = dir.join(format!("{name}.log"));
-        let out = std::fs::File::create(&log).expect("log file");
-        let child = Command::new("sipp")
-            .current_dir(dir)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(out)
-            .spawn()
-            .expect("sipp (apt-get install sip-tester)");
-        Sipp { child, log }
-    }
-
-    fn wait(&mut self, limit: Duration) -> Option<i32> {
-        let end = Instant::now() + limit;
-        while Instant::now() < end {
-            if let Ok(Some(s)) = self.child.try_wait() {
-                return s.code();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        None
-    }
-
-    fn log_text(&self) -> String {
-        let mut t = std::fs::read_to_string(&self.log).unwrap_or_default();
-        for e in std::fs::read_dir(self.log.parent().unwrap())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            if e.file_name().to_string_lossy().ends_with("_errors.log") {
-                t.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
-            }
-        }
-        t
-    }
-}
-
-impl Drop for Sipp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A desk phone: baresip listening on `listen` with one account, answering automatically and
 /// speaking a tone; killed when dropped.
@@ -152,48 +79,6 @@ impl Drop for Baresip {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn sipp_args(target: Option<SocketAddr>, scenario: &str, port: u16, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = target.map(|t| t.to_string()).into_iter().collect();
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../telephony/tests/sipp")
-        .join(scenario);
-    v.extend(
-        [
-            "-sf",
-            scenario.to_str().expect("path"),
-            "-i",
-            "127.0.0.1",
-            "-mi",
-            "127.0.0.1",
-            "-nostdin",
-            "-trace_err",
-        ]
-        .map(String::from),
-    );
-    v.extend([
-        "-p".into(),
-        port.to_string(),
-        "-mp".into(),
-        free_port().to_string(),
-        "-cp".into(),
-        free_port().to_string(),
-    ]);
-    v.extend(extra.iter().map(|s| s.to_string()));
-    v
-}
-
-/// The tone the citizen's SIPp streams (raw A-law, 400 Hz).
-fn caller_tone(dir: &Path) {
-    let ok = Command::new("sox")
-        .args(["-n", "-r", "8000", "-c", "1", "-e", "a-law", "-t", "raw"])
-        .arg(dir.join("caller.al"))
-        .args(["synth", "60", "sine", "400"])
-        .status()
-        .expect("sox (apt-get install sox)")
-        .success();
-    assert!(ok, "sox made caller.al");
 }
 
 async fn wait_for(c: &Client, script: &str, what: &str) -> serde_json::Value {
@@ -359,7 +244,7 @@ async fn tel_9_a_real_call_pops_becomes_a_case_and_is_transferred() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    caller_tone(dir.path());
+    tone(dir.path(), "caller.al", "400");
     let agency = app.agency("xa-an-chau", "vp-hdnd-ubnd").await;
 
     // The carrier side of the trunk: the focal officer's baresip, started when the operator has

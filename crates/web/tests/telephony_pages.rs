@@ -715,6 +715,41 @@ async fn console_events_and_commands_scoped_and_documented_tel_8() {
             .iter()
             .any(|p| p["name"] == "since")
     );
+    // The commands and events themselves, with the console's answer and mute (TEL-9).
+    assert_eq!(
+        paths["/api/v1/telephony/commands"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["$ref"],
+        "#/components/schemas/TelephonyCommandRequest"
+    );
+    let schemas = &doc["components"]["schemas"];
+    let types = |name: &str| -> Vec<String> {
+        schemas[name]["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                v["properties"]["type"]["const"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let commands = types("TelephonyCommand");
+    for c in [
+        "call.answer",
+        "call.mute",
+        "call.unmute",
+        "call.hold",
+        "agent.pause",
+    ] {
+        assert!(commands.iter().any(|t| t == c), "{c} documented");
+    }
+    assert!(types("TelephonyEvent").iter().any(|t| t == "call.muted"));
+    assert!(
+        schemas["CaseIntake"].is_object(),
+        "the case schemas are still there"
+    );
 
     let op = app.login("tongdai1").await;
     let resp = op.get_raw("/api/v1/telephony/events").await;

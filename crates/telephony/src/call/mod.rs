@@ -2,6 +2,21 @@
 //! consult/transfer C), runs the DID's flow, waits in the queue, bridges, records, writes the
 //! CDR, and on every exit path tears all legs down (CANCEL ringing, BYE answered, release
 //! ports, stop playback, close the recording).
+//!
+//! **Answering from the console** (`call.answer`, issue 7): operators answer on their SIP
+//! phone, and a B2BUA cannot pick up a phone's ringing call for it. The one mechanism that
+//! common phones share is an auto-answer hint on the INVITE, so the engine CANCELs the ringing
+//! offer and, once the phone has confirmed it (or after 2 s), offers the call again with
+//! `Call-Info: <sip:ENGINE>;answer-after=0` and
+//! `Alert-Info: <sip:ENGINE>;info=alert-autoanswer;delay=0`.
+//! The phone must be configured to honour them (it is off by default everywhere, as it
+//! opens the microphone without a touch; allow it only on phones registered to the engine):
+//! Yealink and Grandstream "allow intercom / auto answer by Call-Info", Snom "Alert-Info auto
+//! answer", AudioCodes `voip/auto_answer/enabled = 1`, MicroSIP's auto answer on the header,
+//! recent baresip with `;sip_autoanswer=yes` on the account (Debian's baresip 1.0 has no such
+//! option: its `answermode=auto` answers every call). A phone without it simply rings again
+//! and the operator answers on the handset. NOTIFY `Event: talk` (BroadSoft remote control)
+//! would spare the second ring, but fewer phones accept it.
 
 use crate::acd::runtime::{JoinError, Offer, OfferOutcome, Waiting};
 use crate::acd::strategy::AgentState;
@@ -15,7 +30,7 @@ use crate::recording::{Channel, Recorder};
 use crate::sdp::{self, Direction};
 use crate::sip::{InboundCall, LegId, OutboundTarget, SipLegEvent};
 use crate::store::{CallEventRow, CallbackReason, CallbackTaskRow, QueueEntryRow, RecordingRow};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -84,6 +99,8 @@ struct Call {
     side: HangupSide,
     /// Click-to-call: the agent whose phone rang first (released at the end).
     originate_agent: Option<String>,
+    /// The agent's audio to the caller is replaced by silence (`call.mute`).
+    muted: bool,
 }
 
 /// Start the actor of an inbound call.
@@ -182,6 +199,7 @@ pub(crate) fn spawn_inbound(sh: Arc<Shared>, inb: InboundCall) {
         event_seq: 0,
         side: HangupSide::Engine,
         originate_agent: None,
+        muted: false,
     };
     tokio::spawn(call.run());
 }
@@ -205,6 +223,7 @@ fn agent_target_for(sh: &Shared, sip_username: &str, from_user: &str) -> Option<
         from_user: from_user.trim_start_matches('+').to_string(),
         assert_identity: false,
         credentials: None,
+        auto_answer: false,
     })
 }
 
@@ -228,6 +247,7 @@ fn trunk_target(sh: &Shared, number: &str) -> Option<(String, OutboundTarget)> {
                 .registration
                 .as_ref()
                 .map(|r| (r.username.clone(), r.password.clone())),
+            auto_answer: false,
         },
     ))
 }
@@ -362,6 +382,7 @@ pub(crate) fn spawn_originate(
         event_seq: 0,
         side: HangupSide::Engine,
         originate_agent: Some(agent_id.to_string()),
+        muted: false,
     };
     tokio::spawn(call.run_originate(agent, citizen));
     Ok(call_id)
@@ -663,11 +684,15 @@ impl Call {
 
     fn refuse(&self, m: CallMsg) {
         match m {
-            CallMsg::Command(_, reply) => {
-                let _ = reply.send(CommandReply::err(
-                    CommandErrorCode::InvalidState,
-                    "the call is not with an agent",
-                ));
+            CallMsg::Command(c, reply) => {
+                let message = match c {
+                    Command::CallMute { .. } | Command::CallUnmute { .. } => {
+                        "the call is not answered: there is nothing to mute"
+                    }
+                    Command::CallAnswer { .. } => "the call is not ringing at this agent's phone",
+                    _ => "the call is not with an agent",
+                };
+                let _ = reply.send(CommandReply::err(CommandErrorCode::InvalidState, message));
             }
             CallMsg::Offer(o) => {
                 let ev = self
@@ -1069,6 +1094,42 @@ impl Call {
         }
     }
 
+    /// A leg whose CANCEL/BYE is already sent: wait for its final event like [`Self::end_leg`].
+    fn await_end(&mut self, id: LegId) {
+        if let Some(l) = self.others.remove(&id) {
+            l.media.close();
+            self.cdr.legs[l.cdr_index]
+                .ended_at
+                .get_or_insert(self.sh.clock.now());
+            self.closing.insert(id, l);
+        }
+    }
+
+    /// Ring `o`'s agent again, asking the phone to answer by itself (`call.answer`); the
+    /// offer keeps its reservation. Withdrawn when the phone is no longer reachable.
+    async fn ring_auto(
+        &mut self,
+        o: Offer,
+        ring: &mut HashMap<LegId, (Instant, Offer)>,
+        auto: &mut HashSet<LegId>,
+    ) {
+        let leg = self
+            .agent_target(&o.sip_username)
+            .map(|t| OutboundTarget {
+                auto_answer: true,
+                ..t
+            })
+            .and_then(|t| self.new_leg(LegRole::AgentOffer, &o.agent_id, &t));
+        match leg {
+            Some(leg) => {
+                auto.insert(leg);
+                let until = Instant::now() + Duration::from_secs(o.ring_timeout_s as u64);
+                ring.insert(leg, (until, o));
+            }
+            None => self.offer_done(&o, OfferOutcome::Withdrawn).await,
+        }
+    }
+
     /// Send CANCEL/BYE without waiting for the transaction (a dead peer would hold the actor
     /// for 32 s of retransmissions); the leg's final event arrives on the leg channel.
     fn hangup_later(&self, id: LegId) {
@@ -1196,6 +1257,11 @@ impl Call {
             (row.announce_every_s > 0).then(|| Instant::now() + Duration::from_secs(5));
         let mut last_position = 0u32;
         let mut ring_deadlines: HashMap<LegId, (Instant, Offer)> = HashMap::new();
+        // `call.answer`: ringing legs being CANCELled before the offer with the auto-answer
+        // hint (re-offered when the phone confirms, or at the instant given), and the
+        // re-offered legs
+        let mut answering: HashMap<LegId, Instant> = HashMap::new();
+        let mut auto_legs: HashSet<LegId> = HashSet::new();
         let mut no_agent_since: Option<Instant> = None;
         self.sh.dispatch();
         if let Some(q) = self
@@ -1212,6 +1278,9 @@ impl Call {
             for (d, _) in ring_deadlines.values() {
                 until = until.min(*d);
             }
+            for d in answering.values() {
+                until = until.min(*d);
+            }
             if let Some(m) = max_wait {
                 until = until.min(m);
             }
@@ -1225,10 +1294,23 @@ impl Call {
             match ev {
                 Ev::Timeout => {
                     let now_i = Instant::now();
+                    // the phone never confirmed the CANCEL: offer again all the same
+                    let late: Vec<LegId> = answering
+                        .iter()
+                        .filter(|(_, d)| **d <= now_i)
+                        .map(|(l, _)| *l)
+                        .collect();
+                    for l in late {
+                        answering.remove(&l);
+                        self.await_end(l);
+                        if let Some((_, o)) = ring_deadlines.remove(&l) {
+                            self.ring_auto(o, &mut ring_deadlines, &mut auto_legs).await;
+                        }
+                    }
                     // ring timeouts
                     let expired: Vec<LegId> = ring_deadlines
                         .iter()
-                        .filter(|(_, (d, _))| *d <= now_i)
+                        .filter(|(l, (d, _))| *d <= now_i && !answering.contains_key(l))
                         .map(|(l, _)| *l)
                         .collect();
                     for l in expired {
@@ -1307,9 +1389,58 @@ impl Call {
                     },
                     None => self.offer_done(&o, OfferOutcome::Withdrawn).await,
                 },
+                Ev::Msg(CallMsg::Command(Command::CallAnswer { agent_id, .. }, reply)) => {
+                    let ringing = ring_deadlines
+                        .iter()
+                        .find(|(_, (_, o))| o.agent_id == agent_id)
+                        .map(|(l, _)| *l);
+                    let r = match ringing {
+                        None => CommandReply::err(
+                            CommandErrorCode::InvalidState,
+                            "the call is not ringing at this agent's phone",
+                        ),
+                        // asked already: the phone is about to answer
+                        Some(l) if answering.contains_key(&l) || auto_legs.contains(&l) => {
+                            CommandReply::ok()
+                        }
+                        Some(l) => {
+                            // CANCEL first: a phone with one line would refuse a second
+                            // INVITE as busy while the first still rings
+                            tracing::info!(call_id = %self.id, agent = %agent_id, "answer from the console: offering again with auto-answer");
+                            self.hangup_later(l);
+                            answering.insert(l, Instant::now() + Duration::from_secs(2));
+                            self.event(
+                                "agent.answer_requested",
+                                Some(l),
+                                serde_json::json!({"agent": agent_id}),
+                            )
+                            .await;
+                            CommandReply::ok()
+                        }
+                    };
+                    let _ = reply.send(r);
+                }
+                Ev::Leg(leg, e @ (SipLegEvent::Failed { .. } | SipLegEvent::Ended { .. }))
+                    if answering.contains_key(&leg) =>
+                {
+                    // the phone confirmed the CANCEL: ring it again with the hint
+                    answering.remove(&leg);
+                    let code = match e {
+                        SipLegEvent::Failed { code } => Some(code),
+                        _ => None,
+                    };
+                    if let Some(l) = self.others.remove(&leg) {
+                        self.release(l, code);
+                    }
+                    if let Some((_, o)) = ring_deadlines.remove(&leg) {
+                        self.ring_auto(o, &mut ring_deadlines, &mut auto_legs).await;
+                    }
+                }
                 Ev::Leg(leg, SipLegEvent::Answered { sdp })
                     if ring_deadlines.contains_key(&leg) =>
                 {
+                    // answered on the handset before our CANCEL arrived: that is an answer too
+                    answering.remove(&leg);
                     let Some((_, o)) = ring_deadlines.remove(&leg) else {
                         continue;
                     };
@@ -1358,6 +1489,10 @@ impl Call {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .leave(queue_id, &self.id);
+        // legs already CANCELled for a re-offer are not CANCELled twice
+        for leg in answering.into_keys() {
+            self.await_end(leg);
+        }
         for (leg, (_, o)) in ring_deadlines.drain().collect::<Vec<_>>() {
             self.end_leg(leg, Some(487)).await;
             self.offer_done(&o, OfferOutcome::Withdrawn).await;
@@ -1632,6 +1767,20 @@ impl Call {
                             });
                             CommandReply::ok()
                         }
+                        Command::CallMute { .. } if self.agent.is_some() => {
+                            self.set_muted(true).await;
+                            CommandReply::ok()
+                        }
+                        Command::CallUnmute { .. } if self.agent.is_some() => {
+                            self.set_muted(false).await;
+                            CommandReply::ok()
+                        }
+                        // a second click, or a hint that crossed the phone's own answer
+                        Command::CallAnswer { agent_id, .. }
+                            if self.agent_id.as_deref() == Some(agent_id.as_str()) =>
+                        {
+                            CommandReply::ok()
+                        }
                         Command::CallUnhold { .. } if held => {
                             held = false;
                             if let Some(a) = self.agent {
@@ -1737,10 +1886,37 @@ impl Call {
         true
     }
 
+    /// Mute or unmute the agent's audio: whoever is bridged to the agent (the caller, or the
+    /// officer during a consultation) hears silence, as with a handset's mute key. Repeating
+    /// it is harmless and tells the consoles again.
+    async fn set_muted(&mut self, muted: bool) {
+        self.muted = muted;
+        if let Some(l) = self.agent.and_then(|a| self.others.get(&a)) {
+            l.media.muted.store(muted, Ordering::Relaxed);
+        }
+        self.event(
+            "call.muted",
+            self.agent,
+            serde_json::json!({"muted": muted}),
+        )
+        .await;
+        self.sh.emit(EventKind::CallMuted {
+            call_id: self.id.clone(),
+            muted,
+        });
+    }
+
     /// Bridge caller ↔ C, end the agent leg.
     async fn complete_transfer(&mut self, c: LegId, target: &str) {
         if let Some(a) = self.agent.take() {
             self.end_leg(a, None).await;
+        }
+        // the officer's audio is not muted: the agent's mute ends with the agent's leg
+        if std::mem::take(&mut self.muted) {
+            self.sh.emit(EventKind::CallMuted {
+                call_id: self.id.clone(),
+                muted: false,
+            });
         }
         if let Some(l) = self.others.get_mut(&c) {
             l.role = LegRole::TransferTarget;

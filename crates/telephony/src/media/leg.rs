@@ -14,6 +14,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
+/// Silent payloads (the largest frame relayed) sent in place of a muted leg's audio.
+static ALAW_QUIET: [u8; 480] = [super::g711::ALAW_SILENCE; 480];
+static ULAW_QUIET: [u8; 480] = [super::g711::ULAW_SILENCE; 480];
+
 /// What media tells the call actor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaEvent {
@@ -118,6 +122,9 @@ pub struct LegMedia {
     /// Milliseconds (engine monotonic clock) of the last packet received.
     pub last_rx_ms: AtomicU64,
     pub on_hold: AtomicBool,
+    /// What this leg receives is replaced by silence (the agent muted from the console): the
+    /// peer still gets a packet every 20 ms and the recorder a silent frame.
+    pub muted: AtomicBool,
     events: mpsc::UnboundedSender<MediaEvent>,
     closed: AtomicBool,
 }
@@ -165,6 +172,7 @@ impl LegMedia {
             counters: LegCounters::default(),
             last_rx_ms: AtomicU64::new(now_ms()),
             on_hold: AtomicBool::new(false),
+            muted: AtomicBool::new(false),
             events,
             closed: AtomicBool::new(false),
         });
@@ -371,13 +379,102 @@ impl LegMedia {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .on_packet(p.ssrc, p.sequence);
+        let payload = if self.muted.load(Ordering::Relaxed) {
+            let quiet: &[u8] = match plaw {
+                Law::Alaw => &ALAW_QUIET,
+                Law::Ulaw => &ULAW_QUIET,
+            };
+            &quiet[..p.payload.len().min(quiet.len())]
+        } else {
+            p.payload
+        };
         let rec = self.rec.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some((r, ch)) = rec {
-            r.push(ch, plaw, p.payload);
+            r.push(ch, plaw, payload);
         }
         let peer = self.peer.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(peer) = peer {
-            peer.relay_in(p.payload, plaw);
+            peer.relay_in(payload, plaw);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn packet(seq: u16, payload: &[u8]) -> Vec<u8> {
+        let mut b = vec![0u8; rtp::HEADER_LEN + payload.len()];
+        rtp::write_header(&mut b, false, 8, seq, u32::from(seq) * 160, 0x1234);
+        b[rtp::HEADER_LEN..].copy_from_slice(payload);
+        b
+    }
+
+    /// TEL-9 (the console's mute): a muted agent leg relays silence in place of its audio,
+    /// one packet for each packet received, so the caller's stream has no gap (consecutive
+    /// sequence numbers); the recording's staff channel is silent meanwhile; unmuted, the
+    /// audio flows again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn tel_9_muted_leg_relays_and_records_silence_without_a_gap() {
+        let poller = super::super::poller::MediaPoller::start(1, Duration::from_millis(5));
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let bind = || {
+            let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+            let p = s.local_addr().unwrap().port();
+            (s, p)
+        };
+        let ((s1, p1), (s2, p2)) = (bind(), bind());
+        let agent = LegMedia::start(LegId::new(), s1, p1, tx.clone(), &poller).unwrap();
+        let caller = LegMedia::start(LegId::new(), s2, p2, tx, &poller).unwrap();
+        let phone = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let citizen = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let ip = Some(IpAddr::from([127, 0, 0, 1]));
+        agent.set_remote(Some(phone.local_addr().unwrap()), ip, Law::Alaw, None);
+        caller.set_remote(Some(citizen.local_addr().unwrap()), ip, Law::Alaw, None);
+        agent.bridge_to(Some(caller.clone()));
+        let dir = tempfile::tempdir().unwrap();
+        let rec = Arc::new(Recorder::create(&dir.path().join("r.wav")).unwrap());
+        agent.record_into(Some((rec.clone(), Channel::Right)));
+        let voice = [0x2Au8; 160];
+        let mut relayed = vec![];
+        for seq in 0..6u16 {
+            agent.muted.store((2..4).contains(&seq), Ordering::Relaxed);
+            phone
+                .send_to(&packet(seq, &voice), ("127.0.0.1", p1))
+                .unwrap();
+            let mut buf = [0u8; 512];
+            let (n, _) = tokio::time::timeout(Duration::from_secs(2), citizen.recv_from(&mut buf))
+                .await
+                .expect("one packet relayed for each packet received")
+                .unwrap();
+            let p = rtp::parse(&buf[..n]).unwrap();
+            relayed.push((p.sequence, p.payload.to_vec()));
+            rec.tick();
+        }
+        for w in relayed.windows(2) {
+            assert_eq!(
+                w[1].0,
+                w[0].0.wrapping_add(1),
+                "no gap in the caller's stream"
+            );
+        }
+        for (i, (_, payload)) in relayed.iter().enumerate() {
+            let want = if (2..4).contains(&i) { 0xD5 } else { 0x2A };
+            assert_eq!(payload.len(), 160);
+            assert!(payload.iter().all(|b| *b == want), "packet {i}");
+        }
+        rec.close().unwrap();
+        let bytes = std::fs::read(dir.path().join("r.wav")).unwrap();
+        let data = &bytes[bytes.len() - 6 * 320..];
+        for (i, frame) in data.chunks(320).enumerate() {
+            let want = if (2..4).contains(&i) { 0xD5 } else { 0x2A };
+            assert!(
+                frame.chunks(2).all(|s| s[1] == want),
+                "staff channel of frame {i}"
+            );
+        }
+        agent.close();
+        caller.close();
     }
 }

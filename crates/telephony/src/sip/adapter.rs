@@ -892,6 +892,19 @@ impl SipAdapter {
                 format!("<sip:{}@{}>", target.from_user, self.advertised),
             ));
         }
+        if target.auto_answer {
+            // Call-Info answer-after (RFC 3261's header with the BroadSoft parameter) is what
+            // most desk phones and softphones honour; Alert-Info's alert-autoanswer is the
+            // older form some (Snom, Yealink, AudioCodes) still look for.
+            headers.push(Header::Other(
+                "Call-Info".into(),
+                format!("<sip:{}>;answer-after=0", self.advertised),
+            ));
+            headers.push(Header::Other(
+                "Alert-Info".into(),
+                format!("<sip:{}>;info=alert-autoanswer;delay=0", self.advertised),
+            ));
+        }
         let opt = InviteOption {
             caller,
             callee,

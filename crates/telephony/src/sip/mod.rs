@@ -112,6 +112,9 @@ pub struct OutboundTarget {
     pub assert_identity: bool,
     /// Credentials for a 401/407 challenge.
     pub credentials: Option<(String, String)>,
+    /// Ask the phone to answer by itself (`Call-Info: …;answer-after=0`, the console's
+    /// answer button): honoured only by phones configured to accept it.
+    pub auto_answer: bool,
 }
 
 /// How the source of a SIP message is treated by the guard and the adapter.

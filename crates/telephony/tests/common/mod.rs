@@ -501,3 +501,98 @@ pub fn demo_queues() -> Vec<QueueRow> {
         queue("general", &["agent2"], serde_json::json!({})),
     ]
 }
+
+/// A baresip caller's configuration folder: it speaks a 400 Hz tone (`caller_400.wav`), plays
+/// nothing, and dumps what it hears and sends into `rec/` (`-dec.wav`, `-enc.wav`).
+pub fn baresip_dir(dir: &Path, sip_port: u16, rtp: (u16, u16)) {
+    std::fs::create_dir_all(dir.join("rec")).unwrap();
+    sox(&[
+        "-n",
+        "-r",
+        "8000",
+        "-c",
+        "1",
+        "-b",
+        "16",
+        dir.join("caller_400.wav").to_str().unwrap(),
+        "synth",
+        "30",
+        "sine",
+        "400",
+    ]);
+    let config = format!(
+        "sip_listen 127.0.0.1:{sip_port}\nsip_transports udp\naudio_source aufile,caller_400.wav\naudio_player alsa,null\naudio_alert alsa,null\nrtp_ports {}-{}\nmodule_path /usr/lib/baresip/modules\nmodule g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule alsa.so\nmodule_app account.so\nmodule_app menu.so\nsnd_path rec\n",
+        rtp.0, rtp.1
+    );
+    std::fs::write(dir.join("config"), config).unwrap();
+    std::fs::write(
+        dir.join("accounts"),
+        format!("<sip:0912345678@127.0.0.1:{sip_port}>;regint=0;audio_codecs=PCMA\n"),
+    )
+    .unwrap();
+}
+
+/// `(frequency, RMS)` of each `win_ms` window of a file (one channel of it with `ch`), from
+/// zero crossings on 8 kHz 16-bit samples made by sox: `tone` for the sequence of a call.
+pub fn windows(file: &Path, tmp: &Path, ch: Option<u8>, win_ms: u32) -> Vec<(f64, f64)> {
+    let raw = tmp.join(format!(
+        "{}-{}.raw",
+        file.file_stem().unwrap().to_string_lossy(),
+        ch.unwrap_or(0)
+    ));
+    let mut args = vec![
+        file.to_str().unwrap().to_string(),
+        "-t".into(),
+        "raw".into(),
+        "-e".into(),
+        "signed".into(),
+        "-b".into(),
+        "16".into(),
+        "-c".into(),
+        "1".into(),
+        "-r".into(),
+        "8000".into(),
+        raw.to_str().unwrap().to_string(),
+    ];
+    if let Some(c) = ch {
+        args.extend(["remix".into(), c.to_string()]);
+    }
+    sox(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let bytes = std::fs::read(&raw).unwrap();
+    let samples: Vec<f64> = bytes
+        .chunks_exact(2)
+        .map(|b| f64::from(i16::from_le_bytes([b[0], b[1]])) / 32768.0)
+        .collect();
+    let n = (8 * win_ms) as usize;
+    samples
+        .chunks_exact(n)
+        .map(|w| {
+            let rms = (w.iter().map(|x| x * x).sum::<f64>() / n as f64).sqrt();
+            let crossings = w
+                .windows(2)
+                .filter(|p| (p[0] < 0.0) != (p[1] < 0.0))
+                .count();
+            let freq = crossings as f64 / 2.0 / (f64::from(win_ms) / 1000.0);
+            (freq, rms)
+        })
+        .collect()
+}
+
+/// The longest run of consecutive windows for which `f` holds: (start index, length).
+pub fn longest_run(w: &[(f64, f64)], f: impl Fn(f64, f64) -> bool) -> (usize, usize) {
+    let (mut best, mut start, mut len) = ((0, 0), 0, 0);
+    for (i, (freq, rms)) in w.iter().enumerate() {
+        if f(*freq, *rms) {
+            if len == 0 {
+                start = i;
+            }
+            len += 1;
+            if len > best.1 {
+                best = (start, len);
+            }
+        } else {
+            len = 0;
+        }
+    }
+    best
+}

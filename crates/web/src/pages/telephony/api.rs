@@ -126,10 +126,15 @@ fn subject(c: &Command) -> Subject<'_> {
         | AgentUnpause { agent_id }
         | AgentEndWrapup { agent_id }
         | Originate { agent_id, .. }
-        | CallbackDial { agent_id, .. } => Subject::Agent(agent_id),
+        | CallbackDial { agent_id, .. }
+        // an offered call is not the agent's yet: answering is about the agent's own phone,
+        // and the engine checks that the call rings there
+        | CallAnswer { agent_id, .. } => Subject::Agent(agent_id),
         CallHangup { call_id }
         | CallHold { call_id }
         | CallUnhold { call_id }
+        | CallMute { call_id }
+        | CallUnmute { call_id }
         | TransferBlind { call_id, .. }
         | TransferAttendedStart { call_id, .. }
         | TransferAttendedComplete { call_id }

@@ -8,6 +8,7 @@ pub mod callbacks;
 pub mod calls;
 pub mod events;
 pub mod recordings;
+pub mod schema;
 mod state;
 
 pub use state::{Telephony, valid_prompt_id};
