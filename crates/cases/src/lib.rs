@@ -2,10 +2,10 @@
 //! are applied to the database.
 //!
 //! Architecture Invariant: a case changes only through [`CaseService::intake`] and
-//! [`CaseService::decide`], which call `tongdai_domain::case::{receive, decide}` and write the
-//! whole outcome — the case document, its history, the agencies, the in-app notifications, the
-//! outbox messages and the deadline jobs — in one transaction. A crash before the commit leaves
-//! nothing; after it, everything.
+//! [`CaseService::decide`] (and [`CaseService::intake_then`], both in one), which call
+//! `tongdai_domain::case::{receive, decide}` and write the whole outcome — the case document,
+//! its history, the agencies, the in-app notifications, the outbox messages and the deadline
+//! jobs — in one transaction. A crash before the commit leaves nothing; after it, everything.
 //!
 //! Deadline jobs are keyed by the deadline instant they were scheduled for: when a deadline
 //! moves (pause, extension) a new job is queued and the old one, when it runs, finds the case
@@ -48,6 +48,17 @@ pub enum CaseError {
     RateLimited,
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why [`CaseService::intake_then`] refused; in either case nothing was saved.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeThenError {
+    /// The case itself was refused (its fields, the actor's right to create it, an upload).
+    #[error(transparent)]
+    Intake(CaseError),
+    /// The case was fine but the command that was to follow it was refused.
+    #[error(transparent)]
+    Then(CaseError),
 }
 
 impl CaseError {
@@ -265,11 +276,113 @@ impl CaseService {
         &self,
         actor: &Actor,
         tenant_id: i64,
-        mut raw: RawIntake,
+        raw: RawIntake,
         uploads: &[Upload],
         origin: &Origin,
     ) -> Result<Received, CaseError> {
         let now = self.clock.now();
+        let (raw, stored) = self.prepare_intake(raw, uploads, origin, now).await?;
+        let mut tx = self.store.begin().await?;
+        let mut effects = audience::Effects::default();
+        let (outcome, _) = self
+            .receive_in(
+                &mut tx,
+                &mut effects,
+                actor,
+                tenant_id,
+                raw,
+                &stored,
+                origin,
+                now,
+            )
+            .await?;
+        let notified = effects.write(&mut tx, now).await?;
+        tx.commit().await?;
+        if notified {
+            self.live.notify_waiters();
+        }
+        Ok(Received {
+            case: outcome.case,
+            version: 1,
+        })
+    }
+
+    /// Record a new case and apply a first command to it in the same transaction (CASE-3: the
+    /// operator answers on the spot or passes the case on from the intake form). `then` picks
+    /// the command from the case as received and its tenant path, so a caller can choose by
+    /// the rights the actor has on it. Either both are written or nothing is: a refused command
+    /// leaves no case behind, and the form can be corrected and sent again.
+    pub async fn intake_then(
+        &self,
+        actor: &Actor,
+        tenant_id: i64,
+        raw: RawIntake,
+        uploads: &[Upload],
+        origin: &Origin,
+        then: impl FnOnce(&Case, &[i64]) -> Command,
+    ) -> Result<(Case, i64), IntakeThenError> {
+        let now = self.clock.now();
+        let (raw, stored) = self
+            .prepare_intake(raw, uploads, origin, now)
+            .await
+            .map_err(IntakeThenError::Intake)?;
+        let mut tx = self
+            .store
+            .begin()
+            .await
+            .map_err(|e| IntakeThenError::Intake(e.into()))?;
+        let mut effects = audience::Effects::default();
+        let (received, tc) = self
+            .receive_in(
+                &mut tx,
+                &mut effects,
+                actor,
+                tenant_id,
+                raw,
+                &stored,
+                origin,
+                now,
+            )
+            .await
+            .map_err(IntakeThenError::Intake)?;
+        let command = then(&received.case, &tc.tenant_path);
+        let decided: Result<Outcome, CaseError> = async {
+            check_command_agencies(&mut tx, &received.case, &command, now).await?;
+            let ctx = Context {
+                now,
+                calendar: &tc.calendar,
+                policy: &tc.policy,
+                tenant_path: &tc.tenant_path,
+            };
+            Ok(case::decide(&received.case, actor, &command, &ctx)?)
+        }
+        .await;
+        let outcome = decided.map_err(IntakeThenError::Then)?;
+        let written: Result<(i64, bool), CaseError> = async {
+            let version = cases::update(&mut tx, &outcome.case, &outcome.deadlines, 1, now).await?;
+            self.gather_effects(&mut tx, &mut effects, &outcome, &tc, now, true)
+                .await?;
+            let notified = effects.write(&mut tx, now).await?;
+            tx.commit().await?;
+            Ok((version, notified))
+        }
+        .await;
+        let (version, notified) = written.map_err(IntakeThenError::Then)?;
+        if notified {
+            self.live.notify_waiters();
+        }
+        Ok((outcome.case, version))
+    }
+
+    /// What intake does before its transaction: the spam limits of public submissions, and
+    /// the uploads checked and stored (their metadata goes into the contact).
+    async fn prepare_intake(
+        &self,
+        mut raw: RawIntake,
+        uploads: &[Upload],
+        origin: &Origin,
+        now: Instant,
+    ) -> Result<(RawIntake, Vec<StoredFile>), CaseError> {
         if origin.public {
             self.check_spam(origin, &raw.phone, now).await?;
         }
@@ -282,8 +395,24 @@ impl CaseService {
                 content_type: f.file_type.mime().to_owned(),
             })
             .collect();
-        let mut tx = self.store.begin().await?;
-        let tc = self.tenant_context(&mut tx, tenant_id).await?;
+        Ok((raw, stored))
+    }
+
+    /// Validate, code and insert a new case inside `c`'s transaction, gathering its history,
+    /// notifications and jobs into `effects` (written by the caller).
+    #[allow(clippy::too_many_arguments)]
+    async fn receive_in(
+        &self,
+        c: &mut tongdai_store::AnyConnection,
+        effects: &mut audience::Effects,
+        actor: &Actor,
+        tenant_id: i64,
+        raw: RawIntake,
+        stored: &[StoredFile],
+        origin: &Origin,
+        now: Instant,
+    ) -> Result<(Outcome, Arc<TenantContext>), CaseError> {
+        let tc = self.tenant_context(c, tenant_id).await?;
         let new = NewCase::validate(&raw, &tc.policy.intake)?;
         let year = tongdai_domain::time::to_vietnam(new.received_at().unwrap_or(now))
             .date()
@@ -291,7 +420,7 @@ impl CaseService {
             .to_string()
             .parse()
             .unwrap_or(2026);
-        let (id, code) = cases::allocate(&mut tx, new.kind(), year).await?;
+        let (id, code) = cases::allocate(c, new.kind(), year).await?;
         let ctx = Context {
             now,
             calendar: &tc.calendar,
@@ -308,22 +437,13 @@ impl CaseService {
             actor,
             &ctx,
         )?;
-        cases::insert(&mut tx, &outcome.case, &outcome.deadlines, &origin.ip, now).await?;
-        for f in &stored {
-            cases::add_attachment(&mut tx, id, f, actor.account_id(), now).await?;
+        cases::insert(c, &outcome.case, &outcome.deadlines, &origin.ip, now).await?;
+        for f in stored {
+            cases::add_attachment(c, id, f, actor.account_id(), now).await?;
         }
-        let mut effects = audience::Effects::default();
-        self.gather_effects(&mut tx, &mut effects, &outcome, &tc, now, false)
+        self.gather_effects(c, effects, &outcome, &tc, now, false)
             .await?;
-        let notified = effects.write(&mut tx, now).await?;
-        tx.commit().await?;
-        if notified {
-            self.live.notify_waiters();
-        }
-        Ok(Received {
-            case: outcome.case,
-            version: 1,
-        })
+        Ok((outcome, tc))
     }
 
     async fn check_spam(
@@ -417,20 +537,7 @@ impl CaseService {
             .into());
         }
         let tc = self.tenant_context(&mut tx, case.tenant_id).await?;
-        if let Command::Forward {
-            lead_agency_id,
-            other_agency_ids,
-            ..
-        } = command
-        {
-            check_agencies(
-                &mut tx,
-                case.tenant_id,
-                std::iter::once(*lead_agency_id).chain(other_agency_ids.iter().copied()),
-                now,
-            )
-            .await?;
-        }
+        check_command_agencies(&mut tx, &case, command, now).await?;
         let ctx = Context {
             now,
             calendar: &tc.calendar,
@@ -653,6 +760,30 @@ impl CaseService {
             .filter(|s| s.is_with_agency())
             .collect()
     }
+}
+
+/// The agencies a forward names must be fit for the case (see [`check_agencies`]).
+async fn check_command_agencies(
+    c: &mut tongdai_store::AnyConnection,
+    case: &Case,
+    command: &Command,
+    now: Instant,
+) -> Result<(), CaseError> {
+    if let Command::Forward {
+        lead_agency_id,
+        other_agency_ids,
+        ..
+    } = command
+    {
+        check_agencies(
+            c,
+            case.tenant_id,
+            std::iter::once(*lead_agency_id).chain(other_agency_ids.iter().copied()),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Agencies a case is forwarded to must exist, be in force, and belong to the case's tenant or

@@ -306,6 +306,47 @@
   form.addEventListener("change", save);
   form.addEventListener("submit", function () { localStorage.removeItem(draftKey()); });
 })();
+// Answer or forward from the intake form (CASE-3): "use this answer" on a knowledge-base result
+// fills the form's answer; Alt+S records the case, Alt+R answers on the spot, Alt+F forwards
+// (each through its own submit button, so the form's checks and the draft's clean-up run), Alt+K
+// goes to the search box; the routing suggestion selects the agency until the operator picks one.
+(function () {
+  "use strict";
+  var form = document.getElementById("intake");
+  if (!form) { return; }
+  var answer = document.getElementById("answer");
+  var agency = document.getElementById("forward_agency_id");
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-use-answer]");
+    if (!b || !answer) { return; }
+    answer.value = b.getAttribute("data-answer") || "";
+    answer.dispatchEvent(new Event("input", { bubbles: true }));
+    answer.focus();
+  });
+  if (agency) {
+    agency.addEventListener("change", function () { agency.setAttribute("data-chosen", "1"); });
+    document.addEventListener("htmx:afterSwap", function (e) {
+      if (agency.getAttribute("data-chosen") || !e.target || e.target.id !== "routing-hint") { return; }
+      var s = document.getElementById("routing-suggestion");
+      var id = s && s.getAttribute("data-agency-id");
+      if (id && agency.querySelector('option[value="' + id + '"]')) { agency.value = id; }
+    });
+  }
+  var actions = { s: "save", r: "answer", f: "forward" };
+  document.addEventListener("keydown", function (e) {
+    if (!e.altKey || e.ctrlKey || e.metaKey) { return; }
+    var k = e.code && e.code.indexOf("Key") === 0 ? e.code.slice(3).toLowerCase() : (e.key || "").toLowerCase();
+    if (k === "k") {
+      var q = document.getElementById("kb-q");
+      if (q) { e.preventDefault(); q.focus(); }
+      return;
+    }
+    var b = actions[k] && form.querySelector('button[name="action"][value="' + actions[k] + '"]');
+    if (!b) { return; }
+    e.preventDefault();
+    if (form.requestSubmit) { form.requestSubmit(b); } else { b.click(); }
+  });
+})();
 // The wallboard's full-screen button (REP-5).
 document.addEventListener("click", function (e) {
   var b = e.target.closest && e.target.closest("[data-fullscreen]");

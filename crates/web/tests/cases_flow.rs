@@ -749,3 +749,249 @@ async fn uploads_are_checked_by_content_and_size_case_1() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// How many cases are stored (a refused intake-and-command leaves none behind).
+async fn case_count(app: &TestApp) -> i64 {
+    let mut c = app.store.conn().await.unwrap();
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases")
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
+}
+
+/// The kinds of a case's history events, oldest first.
+async fn history_kinds(app: &TestApp, id: i64) -> Vec<String> {
+    let mut c = app.store.conn().await.unwrap();
+    tongdai_store::cases::history(&mut c, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+/// CASE-3: answer or forward in one place. One POST of the intake form records the case and
+/// answers it on the spot, or records it and forwards it (a coordinator) or passes it to the
+/// coordinators with the proposed agency (an operator, who may not forward); an empty answer,
+/// a missing agency or a refused command saves nothing and keeps everything typed. The
+/// knowledge-base panel's results carry their answer text; the routing suggestion selects the
+/// agency.
+#[tokio::test]
+async fn intake_answers_or_forwards_in_one_post_case_3() {
+    let app = TestApp::spawn().await;
+    set_monday(&app);
+    tongdai_kb::demo::load(&tongdai_kb::KbService::new(
+        app.store.clone(),
+        app.clock.clone() as std::sync::Arc<dyn tongdai_domain::time::Clock>,
+    ))
+    .await
+    .expect("demo knowledge base");
+    let a1 = a1(&app).await;
+    let land = field(&app, "dat-dai").await;
+    let operator = app.login(OPERATOR).await;
+    let coordinator = app.login(COORDINATOR).await;
+    let officer_notifications = notified(&app, OFFICER).await.len();
+
+    // The form: the knowledge base beside it, three buttons with their shortcuts.
+    let (status, form) = operator.get("/cases/new").await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "id=\"intake-kb\"",
+        "hx-get=\"/kb/search\"",
+        "id=\"answer\" name=\"answer\"",
+        "id=\"forward_agency_id\"",
+        "value=\"save\" title=\"Alt+S\"",
+        "title=\"Alt+R\">Trả lời ngay</button>",
+        "title=\"Alt+F\">Chuyển cơ quan</button>",
+        "Alt+R trả lời ngay",
+    ] {
+        assert!(form.contains(needle), "{needle} in the form");
+    }
+    // Search results for the form carry "use this answer" with the answer text; the console's
+    // (no `answers`) do not.
+    let (_, hits) = operator
+        .get("/kb/search?q=khai+sinh+60+ng%C3%A0y&answers=1&limit=8")
+        .await;
+    assert!(hits.contains("Dùng câu trả lời này"), "{hits}");
+    assert!(
+        hits.contains("data-answer=\"Trong thời hạn 60 ngày kể từ ngày sinh con"),
+        "the FAQ's answer: {hits}"
+    );
+    assert!(
+        hits.contains(
+            "data-answer=\"“Thủ tục đăng ký khai sinh” (mã 1.001193).\nCơ quan thực hiện: "
+        ),
+        "a procedure told in a few lines: {hits}"
+    );
+    let (_, plain) = operator.get("/kb/search?q=khai+sinh").await;
+    assert!(!plain.contains("Dùng câu trả lời này"));
+
+    // An empty answer: a Vietnamese error next to it, nothing saved, everything kept.
+    let before = case_count(&app).await;
+    let mut fields = contact(
+        "hoi_dap_tthc",
+        "Sinh con bao lâu thì phải đi làm giấy khai sinh?",
+    );
+    fields.push(("action", "answer".into()));
+    fields.push(("answer", "   ".into()));
+    let resp = post_intake(&operator, &fields, &[]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(
+        error_text(&page).contains("Chưa có nội dung trả lời"),
+        "{}",
+        error_text(&page)
+    );
+    assert!(page.contains("Sinh con bao lâu thì phải đi làm giấy khai sinh?</textarea>"));
+    assert!(page.contains("value=\"Nguyễn Thị Hồng Nhung\""));
+    assert_eq!(case_count(&app).await, before);
+
+    // Answered on the spot in one POST.
+    let answer =
+        "Trong thời hạn 60 ngày kể từ ngày sinh con, cha hoặc mẹ đăng ký khai sinh cho con.";
+    fields.retain(|(k, _)| *k != "answer");
+    fields.push(("answer", answer.into()));
+    let resp = post_intake(&operator, &fields, &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let id = id_of(&location(&resp));
+    let (_, page) = operator.follow(resp).await;
+    let c = case(&app, id).await;
+    assert!(
+        page.contains(&format!(
+            "Đã tiếp nhận hồ sơ {} và trả lời trực tiếp trong cuộc gọi.",
+            c.code
+        )),
+        "{}",
+        error_text(&page)
+    );
+    assert_eq!(c.state, CaseState::AnsweredOnCall);
+    assert_eq!(c.answer.as_ref().map(|a| a.text.as_str()), Some(answer));
+    assert_eq!(
+        history_kinds(&app, id).await,
+        ["received", "answered_on_call"]
+    );
+    assert_eq!(case_count(&app).await, before + 1);
+
+    // A complaint is neither answered nor forwarded here: it must be redirected.
+    let mut complaint = contact("khieu_nai", "Tôi khiếu nại quyết định xử phạt của xã.");
+    complaint.push(("action", "answer".into()));
+    complaint.push(("answer", "Ông/bà gửi đơn đến Chủ tịch UBND xã.".into()));
+    let resp = post_intake(&operator, &complaint, &[]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error_text(&resp.text().await.unwrap()).contains("phải được hướng dẫn chuyển kênh khác")
+    );
+
+    // "Forward" without an agency: asked for, nothing saved.
+    let mut fwd = contact(
+        "hoi_dap_tthc",
+        "Hỏi thủ tục chứng thực bản sao giấy tờ tại xã An Châu.",
+    );
+    fwd.push(("action", "forward".into()));
+    let resp = post_intake(&operator, &fwd, &[]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_text(&resp.text().await.unwrap()).contains("Chọn cơ quan chủ trì"));
+    assert_eq!(case_count(&app).await, before + 1);
+
+    // An operator may not forward: the case goes to the coordinators with the proposed agency.
+    fwd.push(("forward_agency_id", a1.to_string()));
+    let resp = post_intake(&operator, &fwd, &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let proposed = id_of(&location(&resp));
+    let (_, page) = operator.follow(resp).await;
+    let c = case(&app, proposed).await;
+    assert!(
+        page.contains(&format!(
+            "Đã tiếp nhận hồ sơ {} và gửi điều phối viên đề nghị chuyển đến Văn phòng HĐND và UBND xã An Châu.",
+            c.code
+        )),
+        "{}",
+        error_text(&page)
+    );
+    assert_eq!(c.state, CaseState::Received);
+    assert_eq!(c.lead_agency_id, None);
+    assert_eq!(
+        history_kinds(&app, proposed).await,
+        ["received", "note_added"]
+    );
+    let (_, page) = coordinator.get(&format!("/cases/{proposed}")).await;
+    assert!(page.contains("Đề nghị điều phối viên chuyển hồ sơ đến cơ quan chủ trì: Văn phòng HĐND và UBND xã An Châu."));
+
+    // A coordinator forwards at once, in one POST; the agency's officers are told.
+    coordinator.get("/cases/new").await;
+    let resp = post_intake(&coordinator, &fwd, &[]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let forwarded = id_of(&location(&resp));
+    let (_, page) = coordinator.follow(resp).await;
+    let c = case(&app, forwarded).await;
+    assert!(
+        page.contains(&format!(
+            "Đã tiếp nhận hồ sơ {} và chuyển đến Văn phòng HĐND và UBND xã An Châu.",
+            c.code
+        )),
+        "{}",
+        error_text(&page)
+    );
+    assert_eq!(c.state, CaseState::Assigned);
+    assert_eq!(c.lead_agency_id, Some(a1));
+    assert_eq!(
+        history_kinds(&app, forwarded).await,
+        ["received", "forwarded"]
+    );
+    assert!(notified(&app, OFFICER).await.len() > officer_notifications);
+
+    // A *phản ánh* must be classified before it is forwarded: refused, nothing saved, the
+    // form comes back with the reason and what was typed (the agency still chosen).
+    let count = case_count(&app).await;
+    let mut feedback = contact(
+        "phan_anh",
+        "Đèn đường ấp An Hòa hỏng nhiều tuần chưa được sửa.",
+    );
+    feedback.push(("action", "forward".into()));
+    feedback.push(("forward_agency_id", a1.to_string()));
+    let resp = post_intake(&coordinator, &feedback, &[]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    let errors = error_text(&page);
+    assert!(
+        errors.contains("Hồ sơ chưa được lưu vì không chuyển cơ quan được")
+            && errors.contains("chưa được phân loại"),
+        "{errors}"
+    );
+    assert!(page.contains("Đèn đường ấp An Hòa hỏng nhiều tuần chưa được sửa.</textarea>"));
+    assert!(page.contains(&format!("<option value=\"{a1}\" selected>")));
+    assert_eq!(case_count(&app).await, count);
+
+    // The routing suggestion names its agency for the form's select, and a form shown again
+    // has the suggested agency selected when none was chosen.
+    let resp = coordinator
+        .post(
+            "/cases/routing",
+            &[
+                ("tenant_id", &province(&app).await.to_string()),
+                ("field_id", &land.to_string()),
+                ("kind", ""),
+                ("admin_unit_id", ""),
+                ("agency_id", &a1.to_string()),
+                ("priority", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, hint) = operator
+        .get(&format!("/cases/new/routing?kind=phan_anh&field_id={land}"))
+        .await;
+    assert!(hint.contains(&format!("data-agency-id=\"{a1}\"")), "{hint}");
+    operator.get("/cases/new").await;
+    let mut land_case = contact("phan_anh", "");
+    land_case.push(("field_id", land.to_string()));
+    let resp = post_intake(&operator, &land_case, &[]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{a1}\" selected>Văn phòng HĐND và UBND xã An Châu ★</option>"
+        )),
+        "suggested agency selected"
+    );
+}

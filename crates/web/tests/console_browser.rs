@@ -5,11 +5,16 @@
 //! and the call's id, and what the operator types survives a reload (the draft is kept per
 //! call in the browser) and is forgotten once the case is submitted (TEL-9, CASE-1, CASE-3).
 //!
+//! On the intake form, a knowledge-base result's answer is used and Alt+R records and answers
+//! the case in one step (CASE-3).
+//!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (see `tests/browser.rs`).
 
 mod common;
 
 use common::TestApp;
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
@@ -111,6 +116,107 @@ async fn console_walk(app: &TestApp, c: &Client, a1: i64) {
     .unwrap();
     wait_value(c, "call_id", "call-browser-2").await;
     wait_value(c, "content", "").await;
+}
+
+/// Answer from the knowledge base beside the intake form: search, "use this answer", Alt+R.
+async fn answer_walk(app: &TestApp, c: &Client) {
+    let base = &app.addr;
+    c.goto(&format!("{base}/login")).await.unwrap();
+    fill(c, "#username", "tongdai1").await;
+    fill(c, "#password", common::PASSWORD).await;
+    c.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(c, "header .userbox", "Lê Văn Tổng Đài").await;
+    c.goto(&format!(
+        "{base}/cases/new?channel=phone&phone=0912345678&call_id=call-browser-answer"
+    ))
+    .await
+    .unwrap();
+    wait_value(c, "phone", "0912345678").await;
+    fill(c, "#caller_name", "Phạm Thị Lan").await;
+    fill(c, "#address", "Ấp An Hòa, xã An Châu").await;
+    fill(
+        c,
+        "#content",
+        "Sinh con bao lâu thì phải đi làm giấy khai sinh?",
+    )
+    .await;
+    // The knowledge base beside the form; its FAQ's answer goes into the form's answer.
+    fill(c, "#kb-q", "khai sinh 60 ngày").await;
+    let use_answer = c
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css("#kb-results .kb-faq [data-use-answer]"))
+        .await
+        .expect("a “use this answer” button on an FAQ");
+    assert_eq!(use_answer.text().await.unwrap(), "Dùng câu trả lời này");
+    let text = use_answer
+        .attr("data-answer")
+        .await
+        .unwrap()
+        .expect("the answer text");
+    assert!(text.starts_with("Trong thời hạn 60 ngày"), "{text}");
+    use_answer.click().await.unwrap();
+    wait_value(c, "answer", &text).await;
+    // Alt+R: the case is recorded and answered on the spot in one step.
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down {
+            value: Key::Alt.into(),
+        })
+        .then(KeyAction::Down { value: 'r' })
+        .then(KeyAction::Up { value: 'r' })
+        .then(KeyAction::Up {
+            value: Key::Alt.into(),
+        });
+    c.perform_actions(keys).await.unwrap();
+    let flash = wait_text(c, "main", "trả lời trực tiếp trong cuộc gọi").await;
+    let url = c.current_url().await.unwrap();
+    let id: i64 = url
+        .path()
+        .trim_start_matches("/cases/")
+        .parse()
+        .unwrap_or_else(|_| panic!("on a case page: {url}"));
+    let mut conn = app.store.conn().await.unwrap();
+    let (case, _) = tongdai_store::cases::get(&mut conn, id).await.unwrap();
+    assert_eq!(
+        case.state,
+        tongdai_domain::case::CaseState::AnsweredOnCall,
+        "{flash}"
+    );
+    assert_eq!(case.answer.map(|a| a.text), Some(text));
+    assert_eq!(case.call_ids, ["call-browser-answer"]);
+}
+
+/// CASE-3: on the intake form, a knowledge-base result's answer is used and Alt+R records and
+/// answers the case in Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn case_3_answer_from_the_kb_beside_the_form_with_alt_r_in_chromium() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let app = TestApp::spawn().await;
+    tongdai_kb::demo::load(&tongdai_kb::KbService::new(
+        app.store.clone(),
+        app.clock.clone() as std::sync::Arc<dyn tongdai_domain::time::Clock>,
+    ))
+    .await
+    .expect("demo knowledge base");
+    let driver = Driver::start();
+    let c = driver.browser().await;
+    let walk_client = c.clone();
+    let outcome = tokio::spawn(async move {
+        tokio::time::timeout(Duration::from_secs(120), answer_walk(&app, &walk_client))
+            .await
+            .expect("the walk finishes within two minutes");
+    })
+    .await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
+    drop(driver);
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
 }
 
 /// TEL-9, CASE-1, CASE-3: the console and its case form in Chromium.

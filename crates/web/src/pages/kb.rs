@@ -81,6 +81,8 @@ pub struct HitView {
     /// HTML-escaped by the engine, matched words in `<mark>`.
     pub snippet: String,
     pub href: String,
+    /// The text an operator can answer with (CASE-3); filled only when asked for.
+    pub answer: String,
 }
 
 /// Hits as shown, linking under `base` (`/kb` for staff, `/portal/kb` for the public) with
@@ -96,6 +98,7 @@ pub fn hit_views(hits: &[tongdai_kb::Hit], base: &str, suffix: &str) -> Vec<HitV
                 DocKind::Procedure => format!("{base}/procedures/{}{suffix}", h.id),
                 DocKind::Faq => format!("{base}/faqs/{}{suffix}", h.id),
             },
+            answer: String::new(),
         })
         .collect()
 }
@@ -330,6 +333,9 @@ pub struct SearchQuery {
     pub limit: Option<usize>,
     #[serde(default)]
     pub t: String,
+    /// Non-empty: each hit carries its answer text, for the intake form's "use this answer".
+    #[serde(default)]
+    pub answers: String,
 }
 
 /// The kind filter of a search form.
@@ -357,6 +363,8 @@ struct Results {
     q: String,
     hits: Vec<HitView>,
     took_ms: String,
+    /// Offer "use this answer" on each hit (the intake form's panel, CASE-3).
+    answers: bool,
 }
 
 #[derive(Template)]
@@ -369,6 +377,8 @@ struct SearchPage {
     took_ms: String,
     can_edit_faq: bool,
     can_manage: bool,
+    /// The shared results template's "use this answer" (never on this page).
+    answers: bool,
 }
 
 async fn run_search(
@@ -412,6 +422,7 @@ pub async fn page(
         took_ms,
         can_edit_faq: p.has(Permission::KbEdit) || p.has(Permission::KbReview),
         can_manage: p.has(Permission::KbManage),
+        answers: false,
     };
     render_page(&page, &headers)
 }
@@ -422,13 +433,110 @@ pub async fn results(
     ctx: Ctx,
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, AppError> {
-    let (hits, took_ms) = run_search(&state, &ctx, &q).await?;
+    let (mut hits, took_ms) = run_search(&state, &ctx, &q).await?;
+    let answers = !q.answers.is_empty();
+    if answers {
+        fill_answers(&state, &ctx, &mut hits).await?;
+    }
     render(&Results {
         layout: Layout::new(&ctx, "kb.title", None),
         q: q.q,
         hits,
         took_ms,
+        answers,
     })
+}
+
+/// Put each hit's answer text in it: an FAQ's published answer, a procedure told in a few
+/// lines (with the local copy of the user's home tenant, when there is one).
+async fn fill_answers(state: &AppState, ctx: &Ctx, hits: &mut [HitView]) -> Result<(), AppError> {
+    let home = ctx.user()?.account.tenant_id;
+    let internal = |e: tongdai_kb::KbError| AppError::Internal(e.to_string());
+    for h in hits.iter_mut() {
+        h.answer = if h.kind == DocKind::Faq.as_str() {
+            state
+                .kb
+                .faq_by_code(&h.id)
+                .await
+                .map_err(internal)?
+                .and_then(|f| f.published)
+                .map(|p| p.tra_loi)
+                .unwrap_or_default()
+        } else {
+            match state.kb.procedure(&h.id).await.map_err(internal)? {
+                Some(p) => {
+                    let local = match home {
+                        Some(t) => state
+                            .kb
+                            .local_copy_for(p.row.id, t)
+                            .await
+                            .map_err(internal)?,
+                        None => None,
+                    };
+                    procedure_answer(&procedure_view(
+                        &p,
+                        local.as_ref().map(|l| (l, String::new())),
+                    ))
+                }
+                None => String::new(),
+            }
+        };
+    }
+    Ok(())
+}
+
+/// A procedure as an operator tells it on the phone (CASE-3): who handles it, where and how
+/// to submit, how long it takes and what it costs, what to bring, where to submit online.
+pub fn procedure_answer(p: &ProcedureView) -> String {
+    fn sentence(s: &str) -> String {
+        format!("{}.", s.trim().trim_end_matches(['.', ';']))
+    }
+    let named = if p.name.to_lowercase().starts_with("thủ tục") {
+        format!("“{}” (mã {})", p.name, p.code)
+    } else {
+        format!("Thủ tục “{}” (mã {})", p.name, p.code)
+    };
+    let mut out = vec![sentence(&named)];
+    if !p.agencies.is_empty() {
+        out.push(sentence(&format!(
+            "Cơ quan thực hiện: {}",
+            p.agencies.join("; ")
+        )));
+    }
+    if !p.address.is_empty() {
+        out.push(sentence(&format!(
+            "Nơi nộp hồ sơ: {}",
+            p.address.join("; ")
+        )));
+    }
+    for ch in &p.channels {
+        let mut parts = Vec::new();
+        if !ch.times.is_empty() {
+            parts.push(format!("thời hạn giải quyết {}", ch.times.join("; ")));
+        }
+        if !ch.fees.is_empty() {
+            parts.push(format!("phí, lệ phí: {}", ch.fees.join("; ")));
+        }
+        if !parts.is_empty() {
+            out.push(sentence(&format!("{}: {}", ch.name, parts.join("; "))));
+        }
+    }
+    for g in &p.dossier {
+        let docs: Vec<&str> = g.docs.iter().map(|d| d.name.trim()).collect();
+        if docs.is_empty() {
+            continue;
+        }
+        let head = if g.case.trim().is_empty() {
+            "Hồ sơ gồm".to_owned()
+        } else {
+            format!("Hồ sơ ({})", g.case.trim())
+        };
+        out.push(sentence(&format!("{head}: {}", docs.join("; "))));
+    }
+    if !p.online_url.is_empty() {
+        out.push(format!("Nộp trực tuyến: {}", p.online_url));
+    }
+    out.join("\n")
 }
 
 // ------------------------------------------------------------ procedures

@@ -3,6 +3,12 @@
 //! content) and the routing suggestion, both refreshed by htmx while typing. Every field is
 //! validated by the domain with a Vietnamese message next to it; the case code is shown on
 //! success.
+//!
+//! Answer or forward in one place (CASE-3): a knowledge-base panel beside the form fills its
+//! answer, and besides "record" the form has "answer now" and "forward" buttons (Alt+S, Alt+R,
+//! Alt+F) that record the case and apply the command in one transaction
+//! (`CaseService::intake_then`): both are saved or neither, and a refusal re-renders the form
+//! with everything typed.
 
 use super::{Failure, HIDDEN, failure};
 use crate::auth::Ctx;
@@ -19,9 +25,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tongdai_cases::{Origin, Upload};
+use tongdai_cases::{IntakeThenError, Origin, Upload};
 use tongdai_domain::access::{Permission, Principal};
-use tongdai_domain::case::{self, Actor, CaseKind, Channel, RawIntake};
+use tongdai_domain::case::{
+    self, Actor, Case, CaseKind, Channel, Command, CommandKind, RawIntake, Refusal,
+};
 use tongdai_domain::time::to_vietnam;
 use tongdai_store::org;
 
@@ -60,7 +68,18 @@ struct IntakePage {
     channels: Vec<Choice>,
     kinds: Vec<Choice>,
     fields: Vec<Choice>,
+    /// The agencies "forward" may name: the routing suggestion first, then by tenant.
+    agency_groups: Vec<AgencyGroup>,
+    /// The operator chose the agency (the routing suggestion no longer changes it).
+    agency_chosen: bool,
     notice_version: &'static str,
+}
+
+/// Agencies under one heading of the forward select.
+#[derive(Debug, Clone)]
+pub struct AgencyGroup {
+    pub label: String,
+    pub options: Vec<Choice>,
 }
 
 impl IntakePage {
@@ -101,6 +120,8 @@ async fn form_page(
             .filter(|f| f.active)
             .map(|f| Choice::new(f.id, f.name.clone(), &field_now)),
     );
+    let (agency_groups, agency_chosen) =
+        forward_choices(state, ctx, &tenants, &v, &tenant_now, &kind_now, &field_now).await?;
     let page = IntakePage {
         layout: Layout::new(ctx, "intake.title", flash::read(headers)),
         tenants: tenants
@@ -116,6 +137,8 @@ async fn form_page(
             .map(|k| Choice::new(k.code(), k.label_vi(), &kind_now))
             .collect(),
         fields: field_choices,
+        agency_groups,
+        agency_chosen,
         v,
         errors,
         notice_version: NOTICE_VERSION,
@@ -229,8 +252,127 @@ pub fn raw_intake(v: &HashMap<String, String>) -> (RawIntake, Vec<(String, Strin
     (raw, errors)
 }
 
+/// What the intake form's submit button asks for (its `action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    /// Record the case only (also the Enter key: the first submit button).
+    Save,
+    /// CASE-3: record it and answer on the spot with the form's answer.
+    Answer,
+    /// Record it and pass it to the agency chosen on the form.
+    Forward,
+}
+
+impl Action {
+    fn of(v: &HashMap<String, String>) -> Action {
+        match v.get("action").map(String::as_str) {
+            Some("answer") => Action::Answer,
+            Some("forward") => Action::Forward,
+            _ => Action::Save,
+        }
+    }
+}
+
+/// What to do with a case right after intake, checked before anything is written.
+enum Then {
+    Answer(String),
+    Forward(org::Agency),
+}
+
+/// The command that follows intake. Only coordinators may forward (the rights table); an
+/// operator's "forward" therefore leaves the case with the coordinators, received, with a note
+/// naming the agency they propose, and the coordinator's forward form then offers the routing
+/// suggestion as usual.
+fn then_command(then: &Then, actor: &Actor, case: &Case, tenant_path: &[i64]) -> Command {
+    match then {
+        Then::Answer(answer) => Command::AnswerOnSpot {
+            answer: answer.clone(),
+        },
+        Then::Forward(agency) => {
+            let may_forward = case::rights::actor_kinds(actor, case, tenant_path)
+                .into_iter()
+                .any(|k| case::rights::permits(CommandKind::Forward, case.state, k));
+            if may_forward {
+                Command::Forward {
+                    lead_agency_id: agency.id,
+                    other_agency_ids: Vec::new(),
+                    note: None,
+                }
+            } else {
+                Command::AddNote {
+                    text: format!(
+                        "Đề nghị điều phối viên chuyển hồ sơ đến cơ quan chủ trì: {}.",
+                        agency.name
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// Check what the chosen action needs besides the contact: an answer, or an agency of the
+/// receiving tenant (or below) in force; a kind that must be redirected is neither answered
+/// nor forwarded.
+async fn then_of(
+    state: &AppState,
+    action: Action,
+    tenant_id: i64,
+    v: &HashMap<String, String>,
+    errors: &mut FormErrors,
+) -> Result<Option<Then>, AppError> {
+    if action == Action::Save {
+        return Ok(None);
+    }
+    if let Ok(kind) = v.get("kind").map_or("", String::as_str).parse::<CaseKind>()
+        && kind.must_redirect()
+    {
+        errors.add("kind", Refusal::KindMustRedirect(kind).to_string());
+    }
+    let text = |k: &str| v.get(k).map_or("", |s| s.trim());
+    match action {
+        Action::Save => Ok(None),
+        Action::Answer => {
+            if text("answer").is_empty() {
+                errors.add(
+                    "answer",
+                    "Chưa có nội dung trả lời: nhập câu trả lời (hoặc bấm “Dùng câu trả lời này” \
+                     ở một kết quả tra cứu) rồi bấm “Trả lời ngay”.",
+                );
+                return Ok(None);
+            }
+            Ok(Some(Then::Answer(text("answer").to_owned())))
+        }
+        Action::Forward => {
+            let Ok(id) = text("forward_agency_id").parse::<i64>() else {
+                errors.add(
+                    "forward_agency_id",
+                    "Chọn cơ quan chủ trì rồi bấm “Chuyển cơ quan”.",
+                );
+                return Ok(None);
+            };
+            let today = to_vietnam(state.now()).date();
+            let mut c = state.store.conn().await?;
+            let subtree = org::tenant_subtree(&mut c, tenant_id).await?;
+            match org::agency(&mut c, id).await {
+                Ok(a) if subtree.contains(&a.tenant_id) && a.validity.contains(today) => {
+                    Ok(Some(Then::Forward(a)))
+                }
+                Ok(_) | Err(tongdai_store::StoreError::NotFound(_)) => {
+                    errors.add(
+                        "forward_agency_id",
+                        "Cơ quan này không thuộc đơn vị tiếp nhận hoặc đã hết hiệu lực.",
+                    );
+                    Ok(None)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
+}
+
 /// `POST /cases`: record the case (multipart: fields and attachments; the CSRF token travels
-/// in the query string).
+/// in the query string), and with "answer now" or "forward" the command that follows, in the
+/// same transaction (CASE-3).
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -239,6 +381,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let user = ctx.user()?;
     let form = read_form(multipart, state.cases.settings.max_attachment_bytes).await;
+    let action = Action::of(&form.text);
     let mut errors = FormErrors::default();
     let tenants = intake_tenants(&state, &user.principal).await?;
     let tenant_id = form
@@ -265,6 +408,7 @@ pub async fn create(
     for (k, m) in id_errors {
         errors.add(&k, m);
     }
+    let then = then_of(&state, action, tenant_id, &form.text, &mut errors).await?;
     if !errors.is_empty() {
         return form_page(
             &state,
@@ -281,54 +425,218 @@ pub async fn create(
         ip: ctx.ip.clone(),
         public: false,
     };
-    match state
+    let Some(then) = then else {
+        return match state
+            .cases
+            .intake(&actor, tenant_id, raw, &form.files, &origin)
+            .await
+        {
+            Ok(r) => {
+                let msg = ctx
+                    .tr
+                    .f("intake.created", &[("code", &r.case.code.to_string())]);
+                Ok(redirect_with(
+                    &format!("/cases/{}", r.case.id),
+                    "success",
+                    &msg,
+                ))
+            }
+            Err(e) => intake_refused(&state, &ctx, &headers, form.text, tenant_id, e).await,
+        };
+    };
+    let result = state
         .cases
-        .intake(&actor, tenant_id, raw, &form.files, &origin)
-        .await
-    {
-        Ok(r) => {
-            let msg = ctx
-                .tr
-                .f("intake.created", &[("code", &r.case.code.to_string())]);
-            Ok(redirect_with(
-                &format!("/cases/{}", r.case.id),
-                "success",
-                &msg,
-            ))
+        .intake_then(&actor, tenant_id, raw, &form.files, &origin, |c, path| {
+            then_command(&then, &actor, c, path)
+        })
+        .await;
+    match result {
+        Ok((c, _)) => {
+            let code = c.code.to_string();
+            let msg = match &then {
+                Then::Answer(_) => ctx.tr.f("intake.answered", &[("code", &code)]),
+                Then::Forward(a) if c.lead_agency_id == Some(a.id) => ctx
+                    .tr
+                    .f("intake.forwarded", &[("code", &code), ("agency", &a.name)]),
+                Then::Forward(a) => ctx.tr.f(
+                    "intake.forward_proposed",
+                    &[("code", &code), ("agency", &a.name)],
+                ),
+            };
+            Ok(redirect_with(&format!("/cases/{}", c.id), "success", &msg))
         }
-        Err(e) => match failure(e) {
-            Failure::Fields(list) => {
-                for (k, m) in list {
-                    errors.add(&k, m);
+        Err(IntakeThenError::Intake(e)) => {
+            intake_refused(&state, &ctx, &headers, form.text, tenant_id, e).await
+        }
+        Err(IntakeThenError::Then(e)) => {
+            let (what, command) = match &then {
+                Then::Answer(_) => (ctx.tr.t("intake.what_answer"), CommandKind::AnswerOnSpot),
+                Then::Forward(_) => (ctx.tr.t("intake.what_forward"), CommandKind::Forward),
+            };
+            let mut reasons = Vec::new();
+            let status = match failure(e) {
+                Failure::Fields(list) => {
+                    for (k, m) in list {
+                        let field = match k.as_str() {
+                            "answer" => "answer",
+                            "lead_agency_id" | "agency" | "note" | "text" => "forward_agency_id",
+                            _ => "",
+                        };
+                        if !field.is_empty() {
+                            errors.add(field, m.clone());
+                        }
+                        reasons.push(m);
+                    }
+                    StatusCode::UNPROCESSABLE_ENTITY
                 }
-                form_page(
-                    &state,
-                    &ctx,
-                    &headers,
-                    form.text,
-                    errors,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Failure::Rights(m) => {
-                crate::auth::refuse(&state, &ctx, "CaseIntake", &format!("tenant:{tenant_id}"))
+                Failure::Rights(m) => {
+                    crate::auth::refuse(
+                        &state,
+                        &ctx,
+                        &format!("case.{}", command.code()),
+                        &format!("tenant:{tenant_id}"),
+                    )
                     .await;
-                errors.add("tenant_id", m);
-                form_page(
-                    &state,
-                    &ctx,
-                    &headers,
-                    form.text,
-                    errors,
-                    StatusCode::FORBIDDEN,
-                )
-                .await
-            }
-            Failure::Stale(m) | Failure::RateLimited(m) => Err(AppError::Conflict(m)),
-            Failure::Other(e) => Err(e),
-        },
+                    reasons.push(m);
+                    StatusCode::FORBIDDEN
+                }
+                Failure::Stale(m) | Failure::RateLimited(m) => return Err(AppError::Conflict(m)),
+                Failure::Other(e) => return Err(e),
+            };
+            let general = ctx.tr.f(
+                "intake.not_saved",
+                &[("what", what), ("reason", &reasons.join(" "))],
+            );
+            errors.add("_", general);
+            form_page(&state, &ctx, &headers, form.text, errors, status).await
+        }
     }
+}
+
+/// The form again after the case itself was refused (its fields, the right to record it).
+async fn intake_refused(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    v: HashMap<String, String>,
+    tenant_id: i64,
+    e: tongdai_cases::CaseError,
+) -> Result<Response, AppError> {
+    let mut errors = FormErrors::default();
+    match failure(e) {
+        Failure::Fields(list) => {
+            for (k, m) in list {
+                errors.add(&k, m);
+            }
+            form_page(
+                state,
+                ctx,
+                headers,
+                v,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Failure::Rights(m) => {
+            crate::auth::refuse(state, ctx, "CaseIntake", &format!("tenant:{tenant_id}")).await;
+            errors.add("tenant_id", m);
+            form_page(state, ctx, headers, v, errors, StatusCode::FORBIDDEN).await
+        }
+        Failure::Stale(m) | Failure::RateLimited(m) => Err(AppError::Conflict(m)),
+        Failure::Other(e) => Err(e),
+    }
+}
+
+/// The forward select: agencies in force of the tenants the user records cases for, the
+/// routing suggestion for what the form holds first (and selected unless the operator chose).
+async fn forward_choices(
+    state: &AppState,
+    ctx: &Ctx,
+    tenants: &[org::Tenant],
+    v: &HashMap<String, String>,
+    tenant_now: &str,
+    kind_now: &str,
+    field_now: &str,
+) -> Result<(Vec<AgencyGroup>, bool), AppError> {
+    let today = to_vietnam(state.now()).date();
+    let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
+    let mut c = state.store.conn().await?;
+    let agencies: Vec<org::Agency> = org::agencies(&mut c, Some(&ids))
+        .await?
+        .into_iter()
+        .filter(|a| a.validity.contains(today))
+        .collect();
+    let chosen = v
+        .get("forward_agency_id")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let suggested = match (tenant_now.parse::<i64>(), kind_now.parse::<CaseKind>()) {
+        (Ok(t), Ok(kind)) => {
+            suggest(
+                &mut c,
+                t,
+                kind,
+                field_now.trim().parse().ok(),
+                v.get("admin_unit_id").and_then(|u| u.trim().parse().ok()),
+            )
+            .await?
+        }
+        _ => Vec::new(),
+    };
+    let current = chosen
+        .clone()
+        .or_else(|| suggested.first().map(i64::to_string))
+        .unwrap_or_default();
+    let mut groups = Vec::new();
+    let first: Vec<Choice> = suggested
+        .iter()
+        .filter_map(|s| agencies.iter().find(|a| a.id == *s))
+        .map(|a| Choice::new(a.id, format!("{} ★", a.name), &current))
+        .collect();
+    if !first.is_empty() {
+        groups.push(AgencyGroup {
+            label: ctx.tr.t("case.suggested").to_owned(),
+            options: first,
+        });
+    }
+    for t in tenants {
+        let options: Vec<Choice> = agencies
+            .iter()
+            .filter(|a| a.tenant_id == t.id && !suggested.contains(&a.id))
+            .map(|a| Choice::new(a.id, a.name.clone(), &current))
+            .collect();
+        if !options.is_empty() {
+            groups.push(AgencyGroup {
+                label: t.name.clone(),
+                options,
+            });
+        }
+    }
+    Ok((groups, chosen.is_some()))
+}
+
+/// The agencies the active routing rules of a tenant (and its ancestors) suggest (CASE-4).
+async fn suggest(
+    c: &mut tongdai_store::AnyConnection,
+    tenant: i64,
+    kind: CaseKind,
+    field_id: Option<i64>,
+    admin_unit_id: Option<i64>,
+) -> Result<Vec<i64>, AppError> {
+    let path = org::tenant_path(c, tenant).await?;
+    let rules: Vec<case::RoutingRule> = tongdai_store::cases::routing_rules(c, &path)
+        .await?
+        .into_iter()
+        .filter(|r| r.active)
+        .map(|r| r.rule)
+        .collect();
+    Ok(case::routing::suggest_for(
+        &rules,
+        field_id,
+        kind,
+        admin_unit_id,
+    ))
 }
 
 /// A possible duplicate as the intake form lists it.
@@ -415,7 +723,8 @@ pub async fn duplicates(
 #[template(path = "cases/routing_hint.html")]
 struct RoutingPartial {
     tr: crate::i18n::Tr,
-    agencies: Vec<String>,
+    /// Suggested agencies (id, name), best first.
+    agencies: Vec<(i64, String)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -448,22 +757,17 @@ pub async fn routing(
     let mut agencies = Vec::new();
     if let (Some(tenant), Ok(kind)) = (tenant, q.kind.parse::<CaseKind>()) {
         let mut c = state.store.conn().await?;
-        let path = org::tenant_path(&mut c, tenant).await?;
-        let rules: Vec<case::RoutingRule> = tongdai_store::cases::routing_rules(&mut c, &path)
-            .await?
-            .into_iter()
-            .filter(|r| r.active)
-            .map(|r| r.rule)
-            .collect();
-        let ids = case::routing::suggest_for(
-            &rules,
-            q.field_id.trim().parse().ok(),
+        let ids = suggest(
+            &mut c,
+            tenant,
             kind,
+            q.field_id.trim().parse().ok(),
             q.admin_unit_id.trim().parse().ok(),
-        );
+        )
+        .await?;
         for id in ids.into_iter().take(3) {
             if let Ok(a) = org::agency(&mut c, id).await {
-                agencies.push(a.name);
+                agencies.push((a.id, a.name));
             }
         }
     }
