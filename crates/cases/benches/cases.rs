@@ -18,7 +18,7 @@
 //! Sizes (defaults): `CASES=1000000 DEADLINES=100000 RUNS=200`; e.g. `CASES=20000
 //! DEADLINES=2000` for a quick run. `SQLITE_ANALYZE=1` runs `ANALYZE` on SQLite before the
 //! queries (the application never does; PostgreSQL is always analysed, as autovacuum would);
-//! `KEEP=1` keeps the database and prints its URL.
+//! `KEEP=1` keeps the database and prints its URL. `WORKERS=n` sets the deadline runner's workers (default 2).
 
 use chrono::{NaiveDate, TimeDelta};
 use std::collections::{BTreeMap, HashMap};
@@ -1930,7 +1930,8 @@ async fn main() {
         // The runner's clock stands at `now`; decisions are taken a minute later, so the
         // e-mail deliveries they queue (due at their own instant) are not run here: this
         // measures the deadline jobs, not SMTP.
-        let runner = Runner::new(store.clone(), Arc::new(Fixed(now)), "bench");
+        let mut runner = Runner::new(store.clone(), Arc::new(Fixed(now)), "bench");
+        runner.workers = env_usize("WORKERS", runner.workers);
         let runner = tongdai_cases::jobs::register(runner, service.clone());
         let t = Wall::now();
         let report = runner.run_pending().await.expect("run pending");

@@ -107,21 +107,24 @@ fn job_error(e: CaseError) -> JobError {
 async fn system_decisions(
     service: &CaseService,
     jobs: &[Job],
+    ctx: &JobContext,
     command: Command,
     failpoint: &str,
 ) -> Vec<Result<(), JobError>> {
     let mut outcomes: Vec<Result<(), JobError>> = Vec::with_capacity(jobs.len());
     let mut items = Vec::with_capacity(jobs.len());
+    let mut ids = Vec::with_capacity(jobs.len());
     for job in jobs {
         match case_id(job) {
             Ok(id) => {
                 items.push((id, command.clone()));
+                ids.push(job.id);
                 outcomes.push(Ok(()));
             }
             Err(e) => outcomes.push(Err(e)),
         }
     }
-    match service.decide_for_system(&items).await {
+    match service.decide_for_system(&items, Some((ctx, &ids))).await {
         Ok(batch) => {
             tracing::info!(
                 kind = jobs.first().map(|j| j.kind.as_str()).unwrap_or(""),
@@ -170,10 +173,10 @@ async fn system_decisions(
 pub fn register(runner: Runner, service: CaseService) -> Runner {
     let batch = |command: Command, failpoint: &'static str| {
         let s = service.clone();
-        move |jobs: Vec<Job>, _ctx: JobContext| {
+        move |jobs: Vec<Job>, ctx: JobContext| {
             let s = s.clone();
             let command = command.clone();
-            async move { system_decisions(&s, &jobs, command, failpoint).await }
+            async move { system_decisions(&s, &jobs, &ctx, command, failpoint).await }
         }
     };
     let summary = service.clone();

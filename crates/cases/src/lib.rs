@@ -359,7 +359,15 @@ impl CaseService {
         .await;
         let outcome = decided.map_err(IntakeThenError::Then)?;
         let written: Result<(i64, bool), CaseError> = async {
-            let version = cases::update(&mut tx, &outcome.case, &outcome.deadlines, 1, now).await?;
+            let version = cases::update(
+                &mut tx,
+                &outcome.case,
+                Some(&received.case),
+                &outcome.deadlines,
+                1,
+                now,
+            )
+            .await?;
             self.gather_effects(&mut tx, &mut effects, &outcome, &tc, now, true)
                 .await?;
             let notified = effects.write(&mut tx, now).await?;
@@ -545,8 +553,15 @@ impl CaseService {
             tenant_path: &tc.tenant_path,
         };
         let outcome = case::decide(&case, actor, command, &ctx)?;
-        let new_version =
-            cases::update(&mut tx, &outcome.case, &outcome.deadlines, version, now).await?;
+        let new_version = cases::update(
+            &mut tx,
+            &outcome.case,
+            Some(&case),
+            &outcome.deadlines,
+            version,
+            now,
+        )
+        .await?;
         for f in files {
             cases::add_attachment(&mut tx, case_id, f, actor.account_id(), now).await?;
         }
@@ -612,10 +627,12 @@ impl CaseService {
     /// A command the domain refuses (the deadline moved, the case moved on, a rerun after a
     /// crash) changes nothing and is not an error. If another writer changed one of the cases
     /// meanwhile, nothing is written and a conflict is returned: the caller then decides the
-    /// cases one by one.
+    /// cases one by one. `jobs` are the deadline jobs behind the commands, marked done in the
+    /// same transaction.
     pub async fn decide_for_system(
         &self,
         items: &[(i64, Command)],
+        jobs: Option<(&tongdai_jobs::JobContext, &[i64])>,
     ) -> Result<SystemBatch, CaseError> {
         let now = self.clock.now();
         // Read and decide on a plain connection, outside the write transaction, so that another
@@ -628,7 +645,7 @@ impl CaseService {
             found.into_iter().map(|(c, v)| (c.id, (c, v))).collect();
         let mut contexts: std::collections::HashMap<i64, Arc<TenantContext>> =
             std::collections::HashMap::new();
-        let mut decided: Vec<(Outcome, i64, bool)> = Vec::new();
+        let mut decided: Vec<(Outcome, i64, bool, Case)> = Vec::new();
         let mut report = SystemBatch::default();
         for (id, command) in items {
             let Some((case, version)) = by_id.remove(id) else {
@@ -649,7 +666,7 @@ impl CaseService {
                 Ok(outcome) => {
                     let agencies_changed = outcome.case.lead_agency_id != case.lead_agency_id
                         || outcome.case.other_agency_ids != case.other_agency_ids;
-                    decided.push((outcome, version, agencies_changed));
+                    decided.push((outcome, version, agencies_changed, case));
                 }
                 Err(r) => {
                     tracing::debug!(case = %case.code, reason = %r, "system command not applicable");
@@ -659,15 +676,16 @@ impl CaseService {
         }
         let writes: Vec<cases::CaseWrite<'_>> = decided
             .iter()
-            .map(|(o, version, agencies_changed)| cases::CaseWrite {
+            .map(|(o, version, agencies_changed, before)| cases::CaseWrite {
                 case: &o.case,
+                before: Some(before),
                 deadlines: &o.deadlines,
                 version: *version,
                 agencies_changed: *agencies_changed,
             })
             .collect();
         let mut effects = audience::Effects::default();
-        for (outcome, _, _) in &decided {
+        for (outcome, _, _, _) in &decided {
             let tc = &contexts[&outcome.case.tenant_id];
             self.gather_effects(&mut c, &mut effects, outcome, tc, now, true)
                 .await?;
@@ -684,12 +702,19 @@ impl CaseService {
             .into());
         }
         let notified = effects.write(&mut tx, now).await?;
+        if let Some((ctx, ids)) = jobs {
+            ctx.complete_in(&mut tx, ids).await?;
+        }
+        self.failpoint("case.system_batch.before_commit");
         tx.commit().await?;
         if notified {
             self.live.notify_waiters();
         }
         report.applied = decided.len();
-        report.cases = decided.into_iter().map(|(o, _, _)| o.case.code).collect();
+        report.cases = decided
+            .into_iter()
+            .map(|(o, _, _, _)| o.case.code)
+            .collect();
         Ok(report)
     }
 

@@ -1,7 +1,8 @@
 //! CASE-6: a restart, a crash or a clock jump never loses or doubles an escalation. The real
-//! binary is killed between the two steps of the escalation job (after the escalation is
-//! committed, before the job is marked done), then started again: the job runs again and the
-//! state machine refuses to escalate twice.
+//! binary is killed in the middle of the escalation's transaction (nothing is kept; the job
+//! stays leased and runs again after its lease), then right after its commit (the escalation
+//! and the job's completion were one transaction: nothing runs again), then started again:
+//! the case is escalated exactly once and its head told once.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -66,6 +67,45 @@ async fn actor(store: &Store, username: &str) -> Actor {
         .unwrap()
         .unwrap();
     Actor::staff(&accounts::principal(&mut c, &account).await.unwrap())
+}
+
+/// Run the server with its clock `offset` seconds ahead and a failpoint set, until the
+/// failpoint aborts it.
+fn run_until_abort(
+    dir: &Path,
+    url: &str,
+    offset: i64,
+    failpoint: &str,
+) -> std::process::ExitStatus {
+    let mut crashing = start(
+        dir,
+        url,
+        &[
+            ("TONGDAI_CLOCK_OFFSET_SECONDS", offset.to_string()),
+            ("TONGDAI_FAILPOINTS", failpoint.into()),
+        ],
+    );
+    let deadline = Wall::now() + Duration::from_secs(90);
+    loop {
+        if let Some(s) = crashing.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            Wall::now() < deadline,
+            "the server did not reach the failpoint {failpoint}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The escalation jobs in a status.
+async fn escalate_jobs(store: &Store, status: &str) -> i64 {
+    let mut c = store.conn().await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'case.escalate' AND status = $1")
+        .bind(status)
+        .fetch_one(&mut *c)
+        .await
+        .unwrap()
 }
 
 async fn escalations(store: &Store, case_id: i64) -> usize {
@@ -170,52 +210,53 @@ async fn killing_the_server_mid_escalation_neither_loses_nor_doubles_it_case_6()
     let due = case.clocks.focal.as_ref().unwrap().due_at;
     let to_due = (due - clock.now()).num_seconds();
 
-    // The server starts a minute after the deadline, escalates, and dies before marking the
-    // job done (the failpoint aborts the process right after the escalation's commit).
-    let mut crashing = start(
+    // The server starts a minute after the deadline and dies inside the escalation's
+    // transaction (the failpoint aborts the process just before the commit).
+    let status = run_until_abort(
         dir.path(),
         &url,
-        &[
-            ("TONGDAI_CLOCK_OFFSET_SECONDS", (to_due + 60).to_string()),
-            ("TONGDAI_FAILPOINTS", "case.escalate.after_commit".into()),
-        ],
+        to_due + 60,
+        "case.system_batch.before_commit",
     );
-    let deadline = Wall::now() + Duration::from_secs(90);
-    let status = loop {
-        if let Some(s) = crashing.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Wall::now() < deadline,
-            "the server did not reach the failpoint"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    assert!(!status.success(), "the process was aborted");
+    assert_eq!(
+        escalations(&store, id).await,
+        0,
+        "nothing of the aborted transaction is kept"
+    );
+    assert_eq!(
+        escalate_jobs(&store, "running").await,
+        1,
+        "the job is still leased by the dead process"
+    );
+
+    // Restarted after the job's lease (2 minutes) has passed: the job runs again, escalates
+    // and marks itself done in one commit, and the process dies right after it.
+    let status = run_until_abort(
+        dir.path(),
+        &url,
+        to_due + 60 + 300,
+        "case.escalate.after_commit",
+    );
     assert!(!status.success(), "the process was aborted");
     assert_eq!(
         escalations(&store, id).await,
         1,
-        "the escalation was committed before the crash"
+        "the escalation was committed"
     );
-    {
-        let mut c = store.conn().await.unwrap();
-        let leased: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE kind = 'case.escalate' AND status = 'running'",
-        )
-        .fetch_one(&mut *c)
-        .await
-        .unwrap();
-        assert_eq!(leased, 1, "the job is still leased by the dead process");
-    }
+    assert_eq!(
+        escalate_jobs(&store, "done").await,
+        1,
+        "the job was done in the escalation's own transaction"
+    );
 
-    // Restarted after the job's lease (2 minutes) has passed: the job runs again, finds the
-    // case already escalated, and completes without a second escalation.
+    // Started again after another lease: nothing is left to run, nothing runs twice.
     let mut again = start(
         dir.path(),
         &url,
         &[(
             "TONGDAI_CLOCK_OFFSET_SECONDS",
-            (to_due + 60 + 300).to_string(),
+            (to_due + 60 + 600).to_string(),
         )],
     );
     wait_listening(&mut again);

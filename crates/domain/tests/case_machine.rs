@@ -350,9 +350,14 @@ fn case4_case5_case6_forward_escalate_and_the_head_answers() {
         NotificationKind::Escalated
     )));
     assert!(n.contains(&(
-        Audience::Coordinators { tenant_id: TENANT },
+        Audience::FocalOfficers { agency_id: LEAD },
         NotificationKind::Escalated
     )));
+    assert!(
+        !n.iter()
+            .any(|(a, _)| matches!(a, Audience::Coordinators { .. })),
+        "coordinators are told at the head's breach, not at the focal one: {n:?}"
+    );
     let c = o.case;
     // Decision: once escalated, the focal officer no longer answers; the head does.
     assert!(matches!(

@@ -6,6 +6,10 @@
 //! the row leased; when the lease expires another runner (or the restarted one) takes it
 //! again, so every handler must be idempotent.
 //!
+//! A runner claims only the kinds it has handlers for, each on its own index range: a job of a
+//! kind this node does not run (a telephony job on a web-only node, say) waits for a node that
+//! does, instead of failing here.
+//!
 //! Tests call [`Runner::run_pending`] to run everything due "now" (as their clock says)
 //! without waiting.
 
@@ -39,6 +43,34 @@ pub struct JobContext {
     /// The instant the runner considers "now".
     pub now: Instant,
     pub worker: String,
+    /// Jobs the handler marked done in its own transaction.
+    completed: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+}
+
+impl JobContext {
+    /// Mark jobs done in the handler's own transaction, so that they are done exactly when its
+    /// effects are committed: a crash between the two can then not run them again, and the
+    /// runner saves a transaction. Call it last in the transaction, and return `Ok` for these
+    /// jobs only if that transaction commits.
+    pub async fn complete_in(
+        &self,
+        c: &mut tongdai_store::AnyConnection,
+        ids: &[i64],
+    ) -> Result<(), StoreError> {
+        jobs::complete_many(c, ids, &self.worker, self.now).await?;
+        self.completed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(ids.iter().copied());
+        Ok(())
+    }
+
+    fn completed_here(&self, id: i64) -> bool {
+        self.completed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
+    }
 }
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -104,7 +136,9 @@ pub struct Runner {
     worker: String,
     /// How long a claimed job stays reserved for this worker.
     pub lease: chrono::Duration,
-    /// Jobs claimed at once (of kinds run one by one).
+    /// Jobs claimed at once (of kinds run one by one). Small, because a claimed job waits for
+    /// those before it within its lease (a delivery job carries up to
+    /// `notifications::DELIVER_CHUNK` messages).
     pub batch: i64,
     /// Jobs of a batch kind claimed and run together.
     pub batch_size: i64,
@@ -112,6 +146,8 @@ pub struct Runner {
     /// other writes its own (SQLite has one writer; on PostgreSQL they claim with
     /// `SKIP LOCKED`).
     pub workers: usize,
+    /// Passes made, to turn which single kind is claimed first.
+    passes: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for Runner {
@@ -138,9 +174,10 @@ impl Runner {
             handlers: Arc::new(HashMap::new()),
             worker: worker.into(),
             lease: chrono::Duration::seconds(120),
-            batch: 50,
+            batch: 10,
             batch_size: 500,
             workers: 2,
+            passes: Arc::default(),
         }
     }
 
@@ -222,34 +259,47 @@ impl Runner {
     /// one by one.
     async fn pass(&self) -> Result<PassReport, StoreError> {
         let now = self.clock.now();
-        let batch_kinds: Vec<String> = self
-            .handlers
-            .iter()
-            .filter(|(_, h)| matches!(h, Handler::Many(_)))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let (mut batch_kinds, mut single_kinds): (Vec<String>, Vec<String>) =
+            (Vec::new(), Vec::new());
+        for (kind, h) in self.handlers.iter() {
+            match h {
+                Handler::Many(_) => batch_kinds.push(kind.clone()),
+                Handler::One(_) => single_kinds.push(kind.clone()),
+            }
+        }
+        batch_kinds.sort();
+        // The kinds run one by one share a small limit; which comes first turns with each
+        // pass, so that a flood of one kind does not starve the others.
+        single_kinds.sort();
+        if !single_kinds.is_empty() {
+            let turn = self
+                .passes
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let n = single_kinds.len();
+            single_kinds.rotate_left(turn % n);
+        }
         let claimed = {
             let mut tx = self.store.begin().await?;
-            let mut claimed = jobs::claim_kinds(
-                &mut tx,
-                &self.worker,
-                now,
-                self.lease,
-                self.batch_size,
-                Kinds::Only(&batch_kinds),
-            )
-            .await?;
-            claimed.extend(
-                jobs::claim_kinds(
-                    &mut tx,
-                    &self.worker,
-                    now,
-                    self.lease,
-                    self.batch,
-                    Kinds::Except(&batch_kinds),
-                )
-                .await?,
-            );
+            // Each batch kind is its own batch; the single kinds share one small limit.
+            let mut wanted: Vec<(&[String], i64)> = batch_kinds
+                .iter()
+                .map(|k| (std::slice::from_ref(k), self.batch_size))
+                .collect();
+            wanted.push((&single_kinds, self.batch));
+            let mut claimed = Vec::new();
+            for (kinds, limit) in wanted {
+                claimed.extend(
+                    jobs::claim_kinds(
+                        &mut tx,
+                        &self.worker,
+                        now,
+                        self.lease,
+                        limit,
+                        Kinds::Only(kinds),
+                    )
+                    .await?,
+                );
+            }
             tx.commit().await?;
             claimed
         };
@@ -278,12 +328,15 @@ impl Runner {
                 match outcomes.next().unwrap_or_else(|| {
                     Err(JobError::Retry("the batch handler gave no outcome".into()))
                 }) {
+                    Ok(()) if ctx.completed_here(job.id) => report.done += 1,
                     Ok(()) => done.push(job.id),
                     Err(e) => self.record_failure(job, &e, &mut report).await?,
                 }
             }
-            let mut c = self.store.conn().await?;
-            jobs::complete_many(&mut c, &done, &self.worker, self.clock.now()).await?;
+            if !done.is_empty() {
+                let mut c = self.store.conn().await?;
+                jobs::complete_many(&mut c, &done, &self.worker, self.clock.now()).await?;
+            }
             report.done += done.len();
         }
         for job in single {
@@ -312,6 +365,7 @@ impl Runner {
             store: self.store.clone(),
             now: self.clock.now(),
             worker: self.worker.clone(),
+            completed: Arc::default(),
         }
     }
 

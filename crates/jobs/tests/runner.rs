@@ -1,5 +1,6 @@
 //! The runner on a real database: jobs run once, failures retry with back-off, a crashed
-//! worker's job is taken over after its lease, unknown kinds fail for good.
+//! worker's job is taken over after its lease, fatal errors fail for good, and a kind this
+//! runner has no handler for waits for a runner that has one.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -85,7 +86,7 @@ async fn runs_retries_and_takes_over_after_a_crash() {
 }
 
 #[tokio::test]
-async fn unknown_kinds_and_fatal_errors_fail_for_good() {
+async fn fatal_errors_fail_for_good_and_unknown_kinds_wait() {
     let db = TestDb::new().await;
     let clock = SystemClock::shared();
     let runner = Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w1")
@@ -103,7 +104,7 @@ async fn unknown_kinds_and_fatal_errors_fail_for_good() {
         .unwrap()
         .unwrap();
     let report = runner.run_pending().await.unwrap();
-    assert_eq!(report.failed, 2);
+    assert_eq!((report.failed, report.done), (1, 0));
     let mut c = db.store.conn().await.unwrap();
     assert_eq!(
         jobs::status(&mut c, a).await.unwrap(),
@@ -111,6 +112,15 @@ async fn unknown_kinds_and_fatal_errors_fail_for_good() {
     );
     assert_eq!(
         jobs::status(&mut c, b).await.unwrap(),
-        Some(JobStatus::Failed)
+        Some(JobStatus::Pending),
+        "not this node's kind: left for a node that runs it"
+    );
+    // A node that runs it takes it.
+    let other = Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w2")
+        .handle("mystery", |_job, _ctx| async { Ok(()) });
+    assert_eq!(other.run_pending().await.unwrap().done, 1);
+    assert_eq!(
+        jobs::status(&mut c, b).await.unwrap(),
+        Some(JobStatus::Done)
     );
 }

@@ -1,9 +1,9 @@
 //! Delivery of the outbox (CASE-5, CH-3, CH-5).
 //!
 //! A message is an outbox row written in the transaction of the event that causes it, with a
-//! `notify.deliver` job. The job's handler here picks the row's channel, sends it, and records
-//! the outcome (`accepted`, `failed`); temporary failures are retried by the job runner with
-//! back-off. Channels are an interface: e-mail (SMTP) now; SMS gateways and Zalo implement the
+//! `notify.deliver` job (one per chunk of rows queued together). The job's handler here picks
+//! each row's channel, sends it, and records the outcome (`accepted`, `failed`); temporary
+//! failures are retried by the job runner with back-off. Channels are an interface: e-mail (SMTP) now; SMS gateways and Zalo implement the
 //! same trait.
 //!
 //! Delivery is at-least-once: a crash between the provider's acceptance and the row's update
@@ -66,12 +66,37 @@ impl Channels {
     }
 }
 
+/// What happened to one outbox row.
+enum Sent {
+    Done,
+    Later(String),
+    Never(String),
+}
+
+/// Deliver the outbox rows a job names. Rows already done (an earlier run of the job) are
+/// skipped, so a retry sends only what is still queued. The job is retried while any row failed
+/// temporarily, and failed when a row failed for good; each row keeps its own outcome.
 async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), JobError> {
-    let id = job
-        .payload
-        .get("outbox_id")
-        .and_then(serde_json::Value::as_i64)
-        .ok_or_else(|| JobError::Fatal("payload without outbox_id".into()))?;
+    let ids = notifications::delivery_ids(&job.payload)
+        .ok_or_else(|| JobError::Fatal("payload without outbox ids".into()))?;
+    let (mut later, mut never) = (Vec::new(), Vec::new());
+    for id in ids {
+        match deliver_one(&channels, id, &ctx).await? {
+            Sent::Done => {}
+            Sent::Later(e) => later.push(format!("{id}: {e}")),
+            Sent::Never(e) => never.push(format!("{id}: {e}")),
+        }
+    }
+    if !later.is_empty() {
+        Err(JobError::Retry(later.join("; ")))
+    } else if !never.is_empty() {
+        Err(JobError::Fatal(never.join("; ")))
+    } else {
+        Ok(())
+    }
+}
+
+async fn deliver_one(channels: &Channels, id: i64, ctx: &JobContext) -> Result<Sent, JobError> {
     let row = {
         let mut c = ctx.store.conn().await?;
         notifications::get(&mut c, id).await?
@@ -80,7 +105,7 @@ async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), Jo
         row.status,
         OutboxStatus::Accepted | OutboxStatus::Delivered | OutboxStatus::Failed
     ) {
-        return Ok(()); // already done by an earlier run
+        return Ok(Sent::Done); // already done by an earlier run
     }
     let Some(channel) = channels.0.get(row.message.channel.as_str()) else {
         let mut c = ctx.store.conn().await?;
@@ -90,7 +115,7 @@ async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), Jo
         );
         notifications::record_attempt(&mut c, id, OutboxStatus::Failed, None, Some(&msg), ctx.now)
             .await?;
-        return Err(JobError::Fatal(msg));
+        return Ok(Sent::Never(msg));
     };
     let outcome = channel.send(&row.message).await;
     let mut c = ctx.store.conn().await?;
@@ -106,7 +131,7 @@ async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), Jo
             )
             .await?;
             tracing::info!(outbox = id, channel = %row.message.channel, kind = %row.message.kind, "message sent");
-            Ok(())
+            Ok(Sent::Done)
         }
         Err(SendError::Temporary(e)) => {
             notifications::record_attempt(
@@ -118,7 +143,7 @@ async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), Jo
                 ctx.now,
             )
             .await?;
-            Err(JobError::Retry(e))
+            Ok(Sent::Later(e))
         }
         Err(SendError::Permanent(e)) => {
             notifications::record_attempt(
@@ -130,7 +155,7 @@ async fn deliver(channels: Channels, job: Job, ctx: JobContext) -> Result<(), Jo
                 ctx.now,
             )
             .await?;
-            Err(JobError::Fatal(e))
+            Ok(Sent::Never(e))
         }
     }
 }

@@ -23,6 +23,15 @@ fn message(key: &str) -> OutgoingMessage {
     }
 }
 
+/// A runner that delivers through the SMTP server on `port`.
+fn delivery_runner(db: &TestDb, clock: &Arc<SystemClock>, port: u16) -> Runner {
+    let channels = Channels::default().with(EmailChannel::new(&settings(port)).unwrap());
+    register(
+        Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w"),
+        channels,
+    )
+}
+
 fn settings(port: u16) -> EmailSettings {
     EmailSettings {
         enabled: true,
@@ -39,11 +48,7 @@ async fn outbox_mail_arrives_once_case_5() {
     let sink = SmtpSink::start();
     let db = TestDb::new().await;
     let clock = SystemClock::shared();
-    let channels = Channels::default().with(EmailChannel::new(&settings(sink.port)).unwrap());
-    let runner = register(
-        Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w"),
-        channels,
-    );
+    let runner = delivery_runner(&db, &clock, sink.port);
     let id = {
         let mut tx = db.store.begin().await.unwrap();
         let id = notifications::enqueue(&mut tx, &message("case-1-forwarded"), clock.now())
@@ -94,11 +99,7 @@ async fn a_server_that_is_down_means_a_retry_ch_5() {
     let port = SmtpSink::free_port();
     let db = TestDb::new().await;
     let clock = SystemClock::shared();
-    let channels = Channels::default().with(EmailChannel::new(&settings(port)).unwrap());
-    let runner = register(
-        Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w"),
-        channels,
-    );
+    let runner = delivery_runner(&db, &clock, port);
     let id = {
         let mut tx = db.store.begin().await.unwrap();
         let id = notifications::enqueue(&mut tx, &message("k2"), clock.now())
@@ -132,11 +133,7 @@ async fn bad_addresses_fail_for_good() {
     let sink = SmtpSink::start();
     let db = TestDb::new().await;
     let clock = SystemClock::shared();
-    let channels = Channels::default().with(EmailChannel::new(&settings(sink.port)).unwrap());
-    let runner = register(
-        Runner::new(db.store.clone(), clock.clone() as Arc<dyn Clock>, "w"),
-        channels,
-    );
+    let runner = delivery_runner(&db, &clock, sink.port);
     let mut m = message("k3");
     m.recipient = "không phải địa chỉ".into();
     let mut sms = message("k4");
@@ -163,4 +160,75 @@ async fn bad_addresses_fail_for_good() {
     let unconfigured = notifications::get(&mut c, b).await.unwrap();
     assert_eq!(unconfigured.status, OutboxStatus::Failed);
     assert!(unconfigured.last_error.unwrap().contains("sms"));
+}
+
+/// CASE-5: messages queued together share delivery jobs (one per `DELIVER_CHUNK`), yet each
+/// keeps its own outcome: a server that is down retries the chunk, a retry sends only what is
+/// still queued (nothing twice), and a bad address fails alone.
+#[tokio::test]
+async fn messages_queued_together_share_a_job_and_keep_their_own_outcome_case_5() {
+    let port = SmtpSink::free_port();
+    let db = TestDb::new().await;
+    let clock = SystemClock::shared();
+    let runner = delivery_runner(&db, &clock, port);
+    let n = notifications::DELIVER_CHUNK + 10;
+    let mut all: Vec<OutgoingMessage> = (0..n)
+        .map(|i| {
+            let mut m = message(&format!("chunk-{i}"));
+            m.recipient = format!("can.bo.{i}@an-chau.gov.vn");
+            m
+        })
+        .collect();
+    all[n - 1].recipient = "không phải địa chỉ".into();
+    let ids = {
+        let mut tx = db.store.begin().await.unwrap();
+        let ids = notifications::enqueue_many(&mut tx, &all, clock.now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ids
+    };
+    assert_eq!(ids.len(), n);
+    // Two jobs: nobody listens yet, so both are retried and every message stays queued.
+    let report = runner.run_pending().await.unwrap();
+    assert_eq!((report.done, report.retried), (0, 2), "{report:?}");
+    let mut c = db.store.conn().await.unwrap();
+    for id in &ids[..n - 1] {
+        assert_eq!(
+            notifications::get(&mut c, *id).await.unwrap().status,
+            OutboxStatus::Queued
+        );
+    }
+    drop(c);
+    // The server comes up: the first chunk is sent whole; the second sends its good messages,
+    // its bad address having failed for good (the job is done or failed, never retried again).
+    let sink = SmtpSink::start_on(port);
+    clock.advance(chrono::Duration::seconds(31));
+    let report = runner.run_pending().await.unwrap();
+    assert_eq!(
+        (report.done + report.failed, report.retried),
+        (2, 0),
+        "{report:?}"
+    );
+    let received = sink.wait_for(n - 1);
+    assert_eq!(received.len(), n - 1);
+    let mut to: Vec<&str> = received.iter().map(|m| m.to.as_str()).collect();
+    to.sort_unstable();
+    to.dedup();
+    assert_eq!(to.len(), n - 1, "each message once");
+    let mut c = db.store.conn().await.unwrap();
+    assert_eq!(
+        notifications::get(&mut c, ids[n - 1]).await.unwrap().status,
+        OutboxStatus::Failed
+    );
+    assert_eq!(
+        notifications::get(&mut c, ids[0]).await.unwrap().status,
+        OutboxStatus::Accepted
+    );
+    drop(c);
+    // Nothing left to send, nothing sent twice.
+    clock.advance(chrono::Duration::hours(2));
+    runner.run_pending().await.unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(sink.messages().len(), n - 1);
 }

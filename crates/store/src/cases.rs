@@ -173,15 +173,18 @@ fn merged_into(case: &Case) -> Option<i64> {
 }
 
 /// Store a changed case; fails with a conflict when someone else changed it since `version`.
+/// `before` is the case as read, when known (see [`CaseWrite::before`]).
 pub async fn update(
     c: &mut AnyConnection,
     case: &Case,
+    before: Option<&Case>,
     d: &Deadlines,
     version: i64,
     now: Instant,
 ) -> Result<i64> {
     let write = CaseWrite {
         case,
+        before,
         deadlines: d,
         version,
         agencies_changed: true,
@@ -200,6 +203,10 @@ pub async fn update(
 #[derive(Debug, Clone, Copy)]
 pub struct CaseWrite<'a> {
     pub case: &'a Case,
+    /// The case as read, when known: only the columns that differ from it are written. SQLite
+    /// rewrites the index entries of every column an UPDATE sets, changed or not, and a case has
+    /// a dozen indexes; an escalation changes two of them.
+    pub before: Option<&'a Case>,
     pub deadlines: &'a Deadlines,
     /// The version the case was read at.
     pub version: i64,
@@ -207,69 +214,136 @@ pub struct CaseWrite<'a> {
     pub agencies_changed: bool,
 }
 
-/// Store changed cases in multi-row statements. Returns the ids of the cases stored; a case
-/// changed by someone else since its version is left alone (the caller decides what a
-/// conflict means).
+/// The columns a change may set, in the order of [`column_values`]. The first
+/// [`ALWAYS_WRITTEN`] are written on every change (the state and clocks move with almost every
+/// decision, and the document always does); the others only when they differ from the case as
+/// read.
+const COLUMNS: [&str; 27] = [
+    "state",
+    "due_at",
+    "hard_due_at",
+    "statutory_due_at",
+    "doc",
+    "updated_at",
+    "kind",
+    "class",
+    "channel",
+    "caller_name",
+    "caller_name_folded",
+    "caller_phone",
+    "caller_address",
+    "admin_unit_id",
+    "content_folded",
+    "field_id",
+    "category_id",
+    "lead_agency_id",
+    "pressing",
+    "complex",
+    "confidential",
+    "answered_at",
+    "closed_at",
+    "published_at",
+    "rating",
+    "merged_into",
+    "public_text_folded",
+];
+const ALWAYS_WRITTEN: usize = 6;
+
+/// A case's values for [`COLUMNS`]; without its document (`NULL` in its place) for a case
+/// only compared with.
+fn column_values(case: &Case, d: &Deadlines, now: Instant, with_doc: bool) -> Result<Vec<Value>> {
+    Ok(vec![
+        case.state.code().into(),
+        d.due_at.map(micros).into(),
+        d.hard_due_at.map(micros).into(),
+        d.statutory_due_at.map(micros).into(),
+        if with_doc {
+            doc(case)?.into()
+        } else {
+            Value::Text(None)
+        },
+        micros(now).into(),
+        case.kind.code().into(),
+        case.class.map(|k| k.code()).into(),
+        case.channel.code().into(),
+        case.caller.name.as_str().into(),
+        crate::fold(&case.caller.name).into(),
+        case.caller.phone.canonical().into(),
+        case.caller.address.as_str().into(),
+        case.caller.admin_unit_id.into(),
+        excerpt_folded(case).into(),
+        case.field_id.into(),
+        case.category_id.into(),
+        case.lead_agency_id.into(),
+        flag(case.pressing).into(),
+        flag(case.complex).into(),
+        flag(case.confidential).into(),
+        case.answered_at.map(micros).into(),
+        case.closed_at.map(micros).into(),
+        case.publication.as_ref().map(|p| micros(p.at)).into(),
+        case.rating.as_ref().map(|r| i64::from(r.stars)).into(),
+        merged_into(case).into(),
+        public_folded(case).into(),
+    ])
+}
+
+/// Store changed cases in multi-row statements, one per set of changed columns. Returns the
+/// ids of the cases stored; a case changed by someone else since its version is left alone
+/// (the caller decides what a conflict means).
 pub async fn update_many(
     c: &mut AnyConnection,
     writes: &[CaseWrite<'_>],
     now: Instant,
 ) -> Result<Vec<i64>> {
-    let mut rows = Vec::with_capacity(writes.len());
+    // Rows grouped by which columns they set (most batches are one group).
+    let mut groups: Vec<(Vec<usize>, Vec<Vec<Value>>)> = Vec::new();
     for w in writes {
-        let (case, d) = (w.case, w.deadlines);
-        rows.push(vec![
-            Value::from(case.id),
-            w.version.into(),
-            case.state.code().into(),
-            case.kind.code().into(),
-            case.class.map(|k| k.code()).into(),
-            case.channel.code().into(),
-            case.caller.name.as_str().into(),
-            crate::fold(&case.caller.name).into(),
-            case.caller.phone.canonical().into(),
-            case.caller.address.as_str().into(),
-            case.caller.admin_unit_id.into(),
-            excerpt_folded(case).into(),
-            case.field_id.into(),
-            case.category_id.into(),
-            case.lead_agency_id.into(),
-            flag(case.pressing).into(),
-            flag(case.complex).into(),
-            flag(case.confidential).into(),
-            d.due_at.map(micros).into(),
-            d.hard_due_at.map(micros).into(),
-            d.statutory_due_at.map(micros).into(),
-            case.answered_at.map(micros).into(),
-            case.closed_at.map(micros).into(),
-            case.publication.as_ref().map(|p| micros(p.at)).into(),
-            case.rating.as_ref().map(|r| i64::from(r.stars)).into(),
-            merged_into(case).into(),
-            doc(case)?.into(),
-            micros(now).into(),
-            public_folded(case).into(),
-        ]);
+        let after = column_values(w.case, w.deadlines, now, true)?;
+        let before = match w.before {
+            Some(b) => Some(column_values(b, w.deadlines, now, false)?),
+            None => None,
+        };
+        let set: Vec<usize> = (0..COLUMNS.len())
+            .filter(|i| *i < ALWAYS_WRITTEN || before.as_ref().is_none_or(|b| b[*i] != after[*i]))
+            .collect();
+        let mut row = Vec::with_capacity(set.len() + 2);
+        row.push(Value::from(w.case.id));
+        row.push(w.version.into());
+        let mut after = after;
+        row.extend(
+            set.iter()
+                .map(|i| std::mem::replace(&mut after[*i], Value::Int(None))),
+        );
+        match groups.iter_mut().find(|(s, _)| *s == set) {
+            Some((_, rows)) => rows.push(row),
+            None => groups.push((set, vec![row])),
+        }
     }
-    // `v.columnN` are the values above in order (column1 = id, column2 = version, …).
-    let updated: Vec<(i64,)> = crate::bulk::update_from_values(
-        c,
-        "cases",
-        "state = v.column3, kind = v.column4, class = v.column5, channel = v.column6, caller_name = v.column7, \
-         caller_name_folded = v.column8, caller_phone = v.column9, caller_address = v.column10, admin_unit_id = v.column11, \
-         content_folded = v.column12, field_id = v.column13, category_id = v.column14, lead_agency_id = v.column15, \
-         pressing = v.column16, complex = v.column17, confidential = v.column18, due_at = v.column19, hard_due_at = v.column20, \
-         statutory_due_at = v.column21, answered_at = v.column22, closed_at = v.column23, published_at = v.column24, \
-         rating = v.column25, merged_into = v.column26, doc = v.column27, version = cases.version + 1, \
-         updated_at = v.column28, public_text_folded = v.column29",
-        &rows,
-        "cases.id = v.column1 AND cases.version = v.column2",
-        "cases.id",
-    )
-    .await?;
-    let updated: Vec<i64> = updated.into_iter().map(|(id,)| id).collect();
+    let mut updated = Vec::with_capacity(writes.len());
+    for (set, rows) in groups {
+        // `v.columnN` are a row's values in order: column1 = id, column2 = version, then the
+        // columns set.
+        let mut assignments: Vec<String> = set
+            .iter()
+            .enumerate()
+            .map(|(k, i)| format!("{} = v.column{}", COLUMNS[*i], k + 3))
+            .collect();
+        assignments.push("version = cases.version + 1".into());
+        let ids: Vec<(i64,)> = crate::bulk::update_from_values(
+            c,
+            "cases",
+            &assignments.join(", "),
+            &rows,
+            "cases.id = v.column1 AND cases.version = v.column2",
+            "cases.id",
+        )
+        .await?;
+        updated.extend(ids.into_iter().map(|(id,)| id));
+    }
+    let stored: std::collections::HashSet<i64> = updated.iter().copied().collect();
     for w in writes
         .iter()
-        .filter(|w| w.agencies_changed && updated.contains(&w.case.id))
+        .filter(|w| w.agencies_changed && stored.contains(&w.case.id))
     {
         set_agencies(c, w.case).await?;
     }

@@ -1,8 +1,9 @@
 //! In-app notifications and the outbox of messages for other channels (CASE-5, CH-5).
 //!
-//! Both are written by the caller in the transaction of the event that causes them. An outbox
-//! row comes with a `notify.deliver` job in the same transaction; the job's handler (crate
-//! `tongdai-notify`) sends it and records the outcome.
+//! Both are written by the caller in the transaction of the event that causes them. Outbox
+//! rows come with a `notify.deliver` job in the same transaction, one job for up to
+//! [`DELIVER_CHUNK`] rows queued together; the job's handler (crate `tongdai-notify`) sends
+//! them and records each outcome on its row.
 
 use crate::bulk::{self, Value};
 use crate::error::Result;
@@ -11,8 +12,27 @@ use crate::{StoreError, instant, micros};
 use sqlx::AnyConnection;
 use tongdai_domain::Instant;
 
-/// The job kind that delivers one outbox row.
+/// The job kind that delivers outbox rows (payload `{"outbox_ids": [..]}`; jobs queued before
+/// batching carry `{"outbox_id": n}`).
 pub const DELIVER_JOB: &str = "notify.deliver";
+
+/// Outbox rows one delivery job carries. A batch of escalations tells hundreds of people at
+/// once; a job per message was a quarter of the rows the deadline runner wrote.
+pub const DELIVER_CHUNK: usize = 20;
+
+/// The outbox rows a delivery job's payload names.
+pub fn delivery_ids(payload: &serde_json::Value) -> Option<Vec<i64>> {
+    if let Some(one) = payload.get("outbox_id").and_then(serde_json::Value::as_i64) {
+        return Some(vec![one]);
+    }
+    let ids: Option<Vec<i64>> = payload
+        .get("outbox_ids")?
+        .as_array()?
+        .iter()
+        .map(serde_json::Value::as_i64)
+        .collect();
+    ids.filter(|ids| !ids.is_empty())
+}
 
 /// An in-app notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,10 +292,10 @@ pub async fn enqueue_many(
     let mut ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
     ids.sort_unstable();
     let jobs: Vec<NewJob> = ids
-        .iter()
-        .map(|id| {
-            NewJob::new(DELIVER_JOB, serde_json::json!({ "outbox_id": id }), now)
-                .dedupe(format!("{DELIVER_JOB}:{id}"))
+        .chunks(DELIVER_CHUNK)
+        .map(|chunk| {
+            NewJob::new(DELIVER_JOB, serde_json::json!({ "outbox_ids": chunk }), now)
+                .dedupe(format!("{DELIVER_JOB}:{}", chunk[0]))
         })
         .collect();
     jobs::enqueue_many(c, &jobs, now).await?;

@@ -961,13 +961,14 @@ async fn jobs_in_bulk_case_6() {
     );
 
     let batch_kinds = vec!["case.escalate".to_owned()];
+    let single_kinds = vec!["notify.deliver".to_owned(), "case.daily_summary".to_owned()];
     let others = jobs::claim_kinds(
         &mut c,
         "w1",
         t0(),
         Duration::seconds(60),
         100,
-        jobs::Kinds::Except(&batch_kinds),
+        jobs::Kinds::Only(&single_kinds),
     )
     .await
     .unwrap();

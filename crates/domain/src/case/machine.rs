@@ -615,9 +615,10 @@ fn apply(
                 CaseState::Escalated,
                 EventDetail::Escalated { focal_due_at: due },
             );
+            // The focal officer and the head are told (CASE-6); the coordinators follow
+            // escalations in the overdue lists and the daily summary, and are told when the
+            // head's limit is breached too.
             c.notify_lead(NotificationKind::Escalated, true);
-            let to = c.coordinators();
-            c.notify(to, NotificationKind::Escalated);
             Ok(())
         }
         Command::HardDeadlineBreached => {
