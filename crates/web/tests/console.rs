@@ -928,10 +928,19 @@ async fn rep_5_wallboard_figures_refresh_and_supervisors_only() {
     assert!(b["due_soon_count"].as_u64().unwrap() >= 1);
     assert_eq!(b["due_soon"][0]["code"], code.as_str());
     assert_eq!(b["on_duty"], serde_json::json!(["Lê Văn Tổng Đài"]));
+    assert_eq!(
+        b["on_duty_absent"],
+        serde_json::json!(["Lê Văn Tổng Đài"]),
+        "ADM-3: expected by the roster, extension 1001 logged out: a gap shown now"
+    );
 
     let (status, fragment) = coordinator.get("/wallboard/data").await;
     assert_eq!(status, StatusCode::OK);
     assert!(fragment.starts_with("<div id=\"board\""));
+    assert!(
+        fragment.contains("id=\"wb-on-duty-absent\"") && fragment.contains("Lê Văn Tổng Đài"),
+        "the gap is on the board: {fragment}"
+    );
 
     let op = app.login("tongdai1").await;
     assert_eq!(op.get("/wallboard").await.0, StatusCode::FORBIDDEN);

@@ -52,6 +52,8 @@ pub struct Board {
     pub logged_out: u32,
     /// Who the duty roster expects on duty now (ADM-3).
     pub on_duty: Vec<String>,
+    /// Of them, those whose phone is not logged in to the queues (a gap to fill now).
+    pub on_duty_absent: Vec<String>,
     pub answered_today: u32,
     pub abandoned_today: u32,
     /// Percentage of answered-or-abandoned calls answered within the threshold; `None`
@@ -92,6 +94,7 @@ async fn board(state: &AppState, ctx: &Ctx) -> Result<Board, AppError> {
         paused: 0,
         logged_out: 0,
         on_duty: Vec::new(),
+        on_duty_absent: Vec::new(),
         answered_today: 0,
         abandoned_today: 0,
         service_level: None,
@@ -105,8 +108,12 @@ async fn board(state: &AppState, ctx: &Ctx) -> Result<Board, AppError> {
         updated: ctx.tr.datetime(&now),
         tr: ctx.tr,
     };
+    let mut logged_in = std::collections::HashSet::new();
     if let Some(t) = &state.telephony {
         for a in t.store.agent_list().await.map_err(internal)? {
+            if a.status != AgentStatus::LoggedOut {
+                logged_in.insert(a.id.clone());
+            }
             match (&a.status, a.state) {
                 (AgentStatus::LoggedOut, _) => b.logged_out += 1,
                 (_, AgentState::InCall) => b.on_call += 1,
@@ -164,6 +171,14 @@ async fn board(state: &AppState, ctx: &Ctx) -> Result<Board, AppError> {
         .collect();
     for id in tongdai_domain::roster::on_duty(&shifts, now) {
         if let Ok(a) = tongdai_store::accounts::get(&mut c, id).await {
+            // Expected but not taking calls: no phone (agent) of theirs is logged in.
+            let agent = match &state.telephony {
+                Some(t) => t.store.agent_of_account(id).await.map_err(internal)?,
+                None => None,
+            };
+            if !agent.is_some_and(|agent| logged_in.contains(&agent)) {
+                b.on_duty_absent.push(a.display_name.clone());
+            }
             b.on_duty.push(a.display_name);
         }
     }
